@@ -1,0 +1,1 @@
+"""Steady: events, RSVPs and calendar feeds for sober communities."""

@@ -1,0 +1,146 @@
+"""The `steady` command: dev, web, worker, migrate, seed --demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from events.settings import STATE_DIR, ConfigError, get_settings
+
+
+async def _migrate() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    for app_name in ("session_auth", "events"):
+        result = await run_forwards(app_name)
+        if not result.success:
+            raise SystemExit(f"migrations failed for {app_name}: {result.message}")
+
+
+async def _seed(only_if_empty: bool) -> bool:
+    from events.services import seed
+
+    if get_settings().is_prod:
+        raise SystemExit("Demo data is never created when STEADY_ENV=prod.")
+    if only_if_empty and not await seed.is_empty():
+        return False
+    if not only_if_empty and not await seed.is_empty():
+        raise SystemExit("The database already has data; demo data goes into an empty one.")
+    await seed.seed_demo()
+    return True
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    asyncio.run(_migrate())
+    print("migrations applied")
+
+
+def cmd_seed(args: argparse.Namespace) -> None:
+    if not args.demo:
+        raise SystemExit("usage: steady seed --demo")
+    asyncio.run(_seed(only_if_empty=False))
+    print("demo data created: organizer@example.com and member@example.com, password recovery-demo")
+
+
+def cmd_web(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "events.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        log_level="info" if not args.quiet else "warning",
+        access_log=not args.quiet,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    from arq.worker import run_worker
+
+    from workers.settings import WorkerSettings
+
+    settings = get_settings()
+    if not settings.redis_url:
+        raise SystemExit("steady worker needs REDIS_URL (steady dev starts an embedded Redis)")
+    run_worker(WorkerSettings)  # type: ignore[arg-type]
+
+
+def cmd_dev(args: argparse.Namespace) -> None:
+    """Migrate, seed an empty database, start Redis (embedded unless REDIS_URL), worker, web."""
+    settings = get_settings()
+    asyncio.run(_migrate())
+    if asyncio.run(_seed(only_if_empty=True)):
+        print(
+            "Demo data created: organizer@example.com / member@example.com, password recovery-demo"
+        )
+    env = dict(os.environ)
+    embedded = None
+    if not settings.redis_url:
+        from events.redis_conn import EmbeddedRedis
+
+        embedded = EmbeddedRedis(Path(STATE_DIR) / "redis")
+        env["REDIS_URL"] = embedded.start()
+        print(f"Embedded Redis on {env['REDIS_URL']}")
+    exe = [sys.executable, "-m", "events.cli"]
+    children = [
+        subprocess.Popen([*exe, "worker"], env=env),  # noqa: S603 - our own command
+        subprocess.Popen([*exe, "web"], env=env),  # noqa: S603
+    ]
+    print(f"Steady is starting on {settings.base_url} (Ctrl-C stops everything)")
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("A child process stopped; shutting down.")
+    except KeyboardInterrupt:
+        print("\nStopping…")
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if embedded is not None:
+            embedded.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="steady", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser(
+        "dev", help="migrate, seed, and run Redis, worker and web together"
+    ).set_defaults(func=cmd_dev)
+    web = sub.add_parser("web", help="run the web server")
+    web.add_argument("--host")
+    web.add_argument("--port", type=int)
+    web.add_argument("--workers", type=int, default=1, help="web processes (production)")
+    web.add_argument("--quiet", action="store_true", help="no access log")
+    web.set_defaults(func=cmd_web)
+    sub.add_parser("worker", help="run the arq worker").set_defaults(func=cmd_worker)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    seed = sub.add_parser("seed", help="create demo data")
+    seed.add_argument("--demo", action="store_true")
+    seed.set_defaults(func=cmd_seed)
+    args = parser.parse_args(argv)
+    try:
+        get_settings()
+    except ConfigError as exc:
+        raise SystemExit(f"steady: {exc}") from None
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

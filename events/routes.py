@@ -1,0 +1,23 @@
+"""The URL map: every page family's routes, plus static files and dev pages."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from events.settings import Settings
+from events.templating import STATIC_DIR
+from events.views import accounts, clubs, dev, health, pages
+
+
+def build_routes(settings: Settings) -> list[BaseRoute]:
+    routes: list[BaseRoute] = [
+        *pages.routes,
+        *accounts.routes,
+        *clubs.routes,
+        *health.routes,
+        Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
+    ]
+    if not settings.is_prod:
+        routes += dev.routes
+    return routes

@@ -1,0 +1,1 @@
+"""Domain rules and transactions. Services never import views, templating or workers."""

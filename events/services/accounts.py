@@ -1,0 +1,148 @@
+"""Accounts: sign-up through a mailed link, login, confirmation. Never reveals whether an
+email address has an account: sign-up answers the same way either way."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from events import passwords, tokens
+from events.services import outbox
+from events.tables import Member
+
+EMAIL_RE = re.compile(
+    r"^[^@\s<>,;\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})+$"
+)
+CONFIRM_PURPOSE = "signup-confirm"
+CONFIRM_MAX_AGE = 2 * 86400
+
+
+@dataclass
+class SignupForm:
+    email: str
+    display_name: str
+    password: str
+
+
+def normalize_email(text: str) -> str:
+    return text.strip().lower()
+
+
+def validate_signup(data: dict[str, str]) -> tuple[SignupForm, dict[str, str]]:
+    email = normalize_email(data.get("email", ""))
+    display_name = " ".join(data.get("display_name", "").split())
+    password = data.get("password", "")
+    errors: dict[str, str] = {}
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        errors["email"] = "Enter an email address like name@example.com."
+    if not display_name:
+        errors["display_name"] = "Choose a display name: a first name or a nickname is enough."
+    elif len(display_name) > 60:
+        errors["display_name"] = "Keep the display name under 60 characters."
+    if len(password) < passwords.MIN_LENGTH:
+        errors["password"] = f"Use at least {passwords.MIN_LENGTH} characters for the password."
+    elif len(password) > passwords.MAX_LENGTH:
+        errors["password"] = f"Use at most {passwords.MAX_LENGTH} characters for the password."
+    return SignupForm(email, display_name, password), errors
+
+
+def confirm_bind(password_hash: str) -> str:
+    return password_hash[-16:]
+
+
+async def sign_up(form: SignupForm) -> None:
+    """A new address gets a confirmation link; a known one gets a 'you already have an
+    account' mail. The caller shows the same page in both cases."""
+    password_hash = await passwords.hash_password_async(form.password)
+    existing = (
+        await Member.select(Member.id, Member.email_confirmed)
+        .where(Member.email == form.email)
+        .first()
+    )
+    if existing and existing["email_confirmed"]:
+        await outbox.add(
+            "signup_existing",
+            f"signup-existing:{existing['id']}:{tokens.make_link_token('nonce', form.email)}",
+            recipient=existing["id"],
+        )
+        return
+    async with Member._meta.db.transaction():
+        if existing:
+            member_id = existing["id"]
+            await Member.update(
+                {Member.password_hash: password_hash, Member.display_name: form.display_name}
+            ).where(Member.id == member_id)
+        else:
+            rows = await Member.insert(
+                Member(
+                    email=form.email,
+                    display_name=form.display_name,
+                    password_hash=password_hash,
+                    email_confirmed=False,
+                )
+            ).returning(Member.id)
+            member_id = rows[0]["id"]
+        link = confirm_token(member_id, password_hash)
+        await outbox.add(
+            "signup_confirm",
+            f"signup-confirm:{link}",
+            recipient=member_id,
+            payload={"token": link},
+        )
+
+
+def confirm_token(member_id: int, password_hash: str) -> str:
+    return tokens.make_link_token(CONFIRM_PURPOSE, str(member_id), confirm_bind(password_hash))
+
+
+async def read_confirm_token(token: str) -> int | None:
+    """The member a genuine, unexpired, latest confirmation link belongs to."""
+    try:
+        member_id = int(token.split(".", 1)[0])
+    except ValueError:
+        return None
+    row = (
+        await Member.select(Member.password_hash)
+        .where((Member.id == member_id) & Member.deleted_at.is_null())
+        .first()
+    )
+    if row is None:
+        return None
+    subject = tokens.read_link_token(
+        CONFIRM_PURPOSE,
+        token,
+        bind_for={str(member_id): confirm_bind(row["password_hash"])},
+        max_age=CONFIRM_MAX_AGE,
+    )
+    return member_id if subject else None
+
+
+async def confirm(member_id: int) -> None:
+    await Member.update({Member.email_confirmed: True}).where(Member.id == member_id)
+
+
+async def authenticate(email: str, password: str) -> int | None:
+    """The member id when email and password match a confirmed account, else None.
+    Takes the same time whether or not the address has an account."""
+    row = (
+        await Member.select(Member.id, Member.password_hash, Member.email_confirmed)
+        .where((Member.email == normalize_email(email)) & Member.deleted_at.is_null())
+        .first()
+    )
+    ok = await passwords.verify_password_async(password, row["password_hash"] if row else None)
+    if not ok or row is None or not row["email_confirmed"]:
+        return None
+    return int(row["id"])
+
+
+async def create_confirmed_member(email: str, display_name: str, password_hash: str) -> int:
+    """For demo data and tests: an account that can log in at once."""
+    rows = await Member.insert(
+        Member(
+            email=normalize_email(email),
+            display_name=display_name,
+            password_hash=password_hash,
+            email_confirmed=True,
+        )
+    ).returning(Member.id)
+    return int(rows[0]["id"])

@@ -1,0 +1,169 @@
+"""What the public pages list: upcoming events with filters, and one event with its club."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from events import timefmt
+from events.tables import Club, Event, EventStatus, Rsvp, RsvpStatus
+
+# Activities people can filter by even before any event uses them.
+KNOWN_ACTIVITIES = (
+    "hiking",
+    "running",
+    "fitness",
+    "yoga",
+    "climbing",
+    "cycling",
+    "softball",
+    "baseball",
+    "meeting",
+    "coaching",
+    "social",
+    "volunteering",
+)
+LIST_LIMIT = 200
+# Cancelled events stay listed (marked) for a while so people who planned to go see it.
+EVENT_COLUMNS = (
+    Event.id,
+    Event.title,
+    Event.activity,
+    Event.starts_at,
+    Event.ends_at,
+    Event.location,
+    Event.location_hint,
+    Event.online_url,
+    Event.details_for_attendees_only,
+    Event.capacity,
+    Event.taken,
+    Event.status,
+    Event.series,
+    Event.club.slug.as_alias("club_slug"),
+    Event.club.name.as_alias("club_name"),
+    Event.club.timezone.as_alias("club_timezone"),
+    Event.club.kind.as_alias("club_kind"),
+)
+
+
+@dataclass
+class EventFilters:
+    activity: str = ""
+    club: str = ""
+    q: str = ""
+    start: date | None = None
+    end: date | None = None
+    messages: list[str] = field(default_factory=list)
+
+    def as_query(self) -> dict[str, str]:
+        values = {
+            "activity": self.activity,
+            "club": self.club,
+            "q": self.q,
+            "from": self.start.isoformat() if self.start else "",
+            "to": self.end.isoformat() if self.end else "",
+        }
+        return {k: v for k, v in values.items() if v}
+
+
+def parse_filters(params: Any, activities: list[str]) -> EventFilters:
+    """Read `/`'s query string. Anything unreadable is dropped with a gentle message."""
+    filters = EventFilters(q=" ".join(str(params.get("q", "")).split())[:100])
+    activity = str(params.get("activity", "")).strip().lower()
+    if activity and activity not in activities:
+        filters.messages.append(f"No events for the activity “{activity[:40]}”; showing all.")
+    else:
+        filters.activity = activity
+    filters.club = str(params.get("club", "")).strip().lower()[:60]
+    for key, attr, label in (("from", "start", "From"), ("to", "end", "To")):
+        try:
+            setattr(filters, attr, timefmt.parse_date(params.get(key)))
+        except ValueError:
+            filters.messages.append(f"“{label}” should be a date like 2026-12-05; it was ignored.")
+    if filters.start and filters.end and filters.end < filters.start:
+        filters.messages.append("“To” was before “From”; the dates were swapped.")
+        filters.start, filters.end = filters.end, filters.start
+    return filters
+
+
+async def activity_names() -> list[str]:
+    rows = await Event.select(Event.activity).where(Event.ends_at >= timefmt.utcnow()).distinct()
+    found = {r["activity"] for r in rows if r["activity"]}
+    return sorted(found | set(KNOWN_ACTIVITIES))
+
+
+def _local_date(row: dict[str, Any]) -> date:
+    return timefmt.to_local(row["starts_at"], row["club_timezone"]).date()
+
+
+async def upcoming_events(
+    filters: EventFilters, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    now = now or timefmt.utcnow()
+    # Date filters are in each club's own zone: widen the UTC window by a day, then filter.
+    lower = now
+    if filters.start:
+        lower = max(now, datetime.combine(filters.start, time.min, UTC) - timedelta(days=1))
+    query = Event.select(*EVENT_COLUMNS).where(Event.ends_at >= lower)
+    if filters.end:
+        query = query.where(
+            Event.starts_at < datetime.combine(filters.end, time.max, UTC) + timedelta(days=1)
+        )
+    if filters.activity:
+        query = query.where(Event.activity == filters.activity)
+    if filters.club:
+        query = query.where(Event.club.slug == filters.club)
+    if filters.q:
+        pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
+        query = query.where(Event.title.ilike(pattern) | Event.club.name.ilike(pattern))
+    rows = await query.order_by(Event.starts_at).order_by(Event.id).limit(LIST_LIMIT)
+    if filters.start or filters.end:
+        rows = [
+            r
+            for r in rows
+            if (not filters.start or _local_date(r) >= filters.start)
+            and (not filters.end or _local_date(r) <= filters.end)
+        ]
+    return rows
+
+
+def group_by_day(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    groups: list[tuple[str, list[dict[str, Any]]]] = []
+    for row in rows:
+        label = timefmt.format_day(row["starts_at"], row["club_timezone"])
+        if not groups or groups[-1][0] != label:
+            groups.append((label, []))
+        groups[-1][1].append(row)
+    return groups
+
+
+async def get_event(event_id: int) -> dict[str, Any] | None:
+    return (
+        await Event.select(
+            Event.all_columns(),
+            Event.club.slug.as_alias("club_slug"),
+            Event.club.name.as_alias("club_name"),
+            Event.club.timezone.as_alias("club_timezone"),
+            Event.club.kind.as_alias("club_kind"),
+        )
+        .where(Event.id == event_id)
+        .first()
+    )
+
+
+async def rsvp_counts(event_id: int) -> dict[str, int]:
+    rows = await Rsvp.select(Rsvp.status, Rsvp.guests).where(
+        (Rsvp.event == event_id) & (Rsvp.status != RsvpStatus.not_going.value)
+    )
+    going = sum(1 + r["guests"] for r in rows if r["status"] == RsvpStatus.going.value)
+    waitlisted = sum(1 for r in rows if r["status"] == RsvpStatus.waitlisted.value)
+    return {"going": going, "waitlisted": waitlisted}
+
+
+def is_cancelled(event: dict[str, Any]) -> bool:
+    return event["status"] == EventStatus.cancelled.value
+
+
+async def club_by_slug(slug: str) -> dict[str, Any] | None:
+    return await Club.select().where(Club.slug == slug).first()

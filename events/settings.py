@@ -1,0 +1,124 @@
+"""Environment variables → typed settings, read in one place (see DESIGN.md, configuration)."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///steady.sqlite3"
+DEFAULT_MAIL_FROM = "Steady <no-reply@localhost>"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_REMINDER_LEADS = "24h,2h"
+# Where `steady dev` keeps what it generates (secret key, embedded Redis socket and data).
+STATE_DIR = Path(os.environ.get("STEADY_STATE_DIR", ".steady"))
+
+_LEAD = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
+_LEAD_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+class ConfigError(RuntimeError):
+    """The environment describes a configuration Steady refuses to run with."""
+
+
+def parse_reminder_leads(text: str) -> tuple[timedelta, ...]:
+    """'24h,2h' → (24 hours, 2 hours), longest first. Raises ConfigError on a bad item."""
+    leads: set[timedelta] = set()
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        match = _LEAD.match(item)
+        if not match or int(match.group(1)) == 0:
+            raise ConfigError(
+                f"REMINDER_LEADS: cannot read {item.strip()!r} (use forms like 90m, 2h, 1d)"
+            )
+        leads.add(timedelta(**{_LEAD_UNITS[match.group(2)]: int(match.group(1))}))
+    return tuple(sorted(leads, reverse=True))
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "dev"
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    smtp_url: str | None = None
+    mail_from: str = DEFAULT_MAIL_FROM
+    base_url: str = DEFAULT_BASE_URL
+    secret_key: str = ""
+    reminder_leads: tuple[timedelta, ...] = field(
+        default_factory=lambda: parse_reminder_leads(DEFAULT_REMINDER_LEADS)
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    crisis_line: str = "SAMHSA National Helpline 1-800-662-4357 · 988 Suicide & Crisis Lifeline"
+
+    @property
+    def is_prod(self) -> bool:
+        return self.env == "prod"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.is_prod or self.base_url.startswith("https://")
+
+    @property
+    def hostname(self) -> str:
+        from urllib.parse import urlsplit
+
+        return urlsplit(self.base_url).hostname or "localhost"
+
+
+def _dev_secret_key() -> str:
+    """A key generated once and kept in an ignored local file, so dev sessions survive restarts."""
+    path = STATE_DIR / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    steady_env = env.get("STEADY_ENV", "dev").strip() or "dev"
+    if steady_env not in ("dev", "prod"):
+        raise ConfigError(f"STEADY_ENV must be 'dev' or 'prod', not {steady_env!r}")
+    secret_key = env.get("SECRET_KEY", "").strip()
+    if not secret_key:
+        if steady_env == "prod":
+            raise ConfigError("SECRET_KEY is required when STEADY_ENV=prod")
+        secret_key = _dev_secret_key()
+    elif steady_env == "prod" and len(secret_key) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters when STEADY_ENV=prod")
+    try:
+        port = int(env.get("PORT", "8000"))
+    except ValueError as exc:
+        raise ConfigError(f"PORT must be a number, not {env.get('PORT')!r}") from exc
+    return Settings(
+        env=steady_env,
+        database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+        redis_url=env.get("REDIS_URL", "").strip() or None,
+        smtp_url=env.get("SMTP_URL", "").strip() or None,
+        mail_from=env.get("MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM,
+        base_url=(env.get("BASE_URL", "").strip() or DEFAULT_BASE_URL).rstrip("/"),
+        secret_key=secret_key,
+        reminder_leads=parse_reminder_leads(env.get("REMINDER_LEADS", DEFAULT_REMINDER_LEADS)),
+        host=env.get("HOST", "").strip() or "127.0.0.1",
+        port=port,
+        crisis_line=env.get("STEADY_CRISIS_LINE", "").strip() or Settings.crisis_line,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,278 @@
+"""Piccolo tables: members, clubs, events, RSVPs, welcome notes, volunteer roles, mail outbox.
+
+Times are stored in UTC (Timestamptz); each club's IANA zone is used for display, forms and feeds.
+Pairs that must be unique (one RSVP per member and event, ...) get unique indexes in the migrations.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from piccolo.columns import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class ClubKind(str, Enum):
+    activity = "activity"
+    twelve_step = "twelve_step"
+    alternative = "alternative"
+    coaching = "coaching"
+    therapy = "therapy"
+    online = "online"
+
+
+CLUB_KIND_LABELS = {
+    ClubKind.activity: "Sober activity club",
+    ClubKind.twelve_step: "12-step group",
+    ClubKind.alternative: "Alternative support group",
+    ClubKind.coaching: "Recovery coaching",
+    ClubKind.therapy: "Group therapy",
+    ClubKind.online: "Online meeting",
+}
+
+
+class Role(str, Enum):
+    member = "member"
+    organizer = "organizer"
+
+
+class Visibility(str, Enum):
+    """What fellow attendees see of a member on an event (organizers always see the name)."""
+
+    name = "name"
+    initials = "initials"
+    hidden = "hidden"
+
+
+class EventStatus(str, Enum):
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+
+
+class Repeat(str, Enum):
+    none = "none"
+    weekly = "weekly"
+    biweekly = "biweekly"
+    monthly = "monthly"
+
+
+class RsvpStatus(str, Enum):
+    going = "going"
+    waitlisted = "waitlisted"
+    not_going = "not_going"
+
+
+class OutboxState(str, Enum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+
+
+class Member(Table):
+    """A person with an account. Only a display name is asked for; the email is never shown."""
+
+    email = Varchar(length=254, unique=True, index=True)
+    display_name = Varchar(length=60)
+    password_hash = Varchar(length=255)
+    created_at = Timestamptz(default=TimestamptzNow())
+    email_confirmed = Boolean(default=False)
+    # Private feed URL = HMAC(SECRET_KEY, id + version): bumping the version revokes the old URL.
+    feed_token_version = Integer(default=1)
+    discreet = Boolean(default=False)
+    reminders = Boolean(default=True)
+    allow_greetings = Boolean(default=True)
+    default_visibility = Varchar(length=10, default=Visibility.initials.value, choices=Visibility)
+    deleted_at = Timestamptz(null=True, default=None)
+
+
+class Club(Table):
+    slug = Varchar(length=60, unique=True, index=True)
+    name = Varchar(length=100)
+    kind = Varchar(length=20, choices=ClubKind, default=ClubKind.activity.value, index=True)
+    # Comma-separated lower-case activity names, e.g. "hiking,running".
+    activities = Varchar(length=255, default="")
+    description = Text(default="")
+    timezone = Varchar(length=64, default="UTC")
+    welcome_message = Text(default="")
+    listed = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Membership(Table):
+    member = ForeignKey(references=Member, index=True)
+    club = ForeignKey(references=Club, index=True)
+    role = Varchar(length=10, choices=Role, default=Role.member.value)
+    joined_at = Timestamptz(default=TimestamptzNow())
+    blocked = Boolean(default=False)
+
+
+class Series(Table):
+    """A repeating event: each occurrence is its own Event row pointing here."""
+
+    club = ForeignKey(references=Club, index=True)
+    repeat = Varchar(length=10, choices=Repeat, default=Repeat.weekly.value)
+    repeat_until = Date()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Event(Table):
+    club = ForeignKey(references=Club, index=True)
+    series = ForeignKey(references=Series, null=True, default=None, index=True)
+    title = Varchar(length=120)
+    activity = Varchar(length=40, default="", index=True)
+    starts_at = Timestamptz(index=True)
+    ends_at = Timestamptz()
+    location = Varchar(length=200, default="")
+    # Shown to everyone when the exact place is for attendees only ("Near Riverside Park").
+    location_hint = Varchar(length=120, default="")
+    online_url = Varchar(length=500, default="")
+    details_for_attendees_only = Boolean(default=False)
+    capacity = Integer(null=True, default=None)
+    # Places taken by going RSVPs (members + their guests); kept in step with the RSVP rows
+    # by the RSVP service so the capacity check is one conditional UPDATE.
+    taken = Integer(default=0)
+    guests_allowed = Integer(default=0)
+    rsvp_deadline = Timestamptz(null=True, default=None)
+    description = Text(default="")
+    attestation = Varchar(length=120, default="")
+    status = Varchar(length=10, choices=EventStatus, default=EventStatus.scheduled.value)
+    cancel_reason = Varchar(length=300, default="")
+    cancelled_at = Timestamptz(null=True, default=None)
+    # iCalendar SEQUENCE: bumped on every change attendees must see.
+    sequence = Integer(default=0)
+    created_by = ForeignKey(references=Member, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Rsvp(Table):
+    event = ForeignKey(references=Event, index=True)
+    member = ForeignKey(references=Member, index=True)
+    status = Varchar(length=12, choices=RsvpStatus, default=RsvpStatus.going.value)
+    guests = Integer(default=0)
+    # Place in the waitlist: set on every yes, so yes → no → yes goes to the back of the line.
+    queued_at = Timestamptz(default=TimestamptzNow())
+    visibility = Varchar(length=10, choices=Visibility, default=Visibility.initials.value)
+    attested = Boolean(default=False)
+    first_time = Boolean(default=False)
+    checked_in_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class WelcomeNote(Table):
+    club = ForeignKey(references=Club, index=True)
+    author = ForeignKey(references=Member)
+    newcomer = ForeignKey(references=Member, index=True)
+    message = Text()
+    hidden = Boolean(default=False)
+    reported_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class VolunteerRole(Table):
+    """A way to give back at an event: greeter, carpool driver, coffee, hike sweep, ..."""
+
+    event = ForeignKey(references=Event, index=True)
+    name = Varchar(length=60)
+    spots = Integer(default=1)
+
+
+class RoleSignup(Table):
+    role = ForeignKey(references=VolunteerRole, index=True)
+    member = ForeignKey(references=Member, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class EventMessage(Table):
+    """An organizer's message to the people going, kept so organizers see what was sent."""
+
+    event = ForeignKey(references=Event, index=True)
+    author = ForeignKey(references=Member, null=True, default=None)
+    subject = Varchar(length=150)
+    body = Text()
+    include_waitlist = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Report(Table):
+    """A member's report of a note, member or event, for the club's organizers."""
+
+    club = ForeignKey(references=Club, index=True)
+    reporter = ForeignKey(references=Member, null=True, default=None)
+    subject_kind = Varchar(length=10)
+    subject_id = Integer()
+    reason = Text(default="")
+    resolved = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Outbox(Table):
+    """A mail that must be sent exactly once. Written in the transaction of the change behind it."""
+
+    kind = Varchar(length=20, index=True)
+    dedupe_key = Varchar(length=200, unique=True)
+    recipient = ForeignKey(references=Member, null=True, default=None, index=True)
+    # Only for mail to an address with no confirmed account yet (sign-up links).
+    to_address = Varchar(length=254, default="")
+    event = ForeignKey(references=Event, null=True, default=None, index=True)
+    club = ForeignKey(references=Club, null=True, default=None)
+    payload = JSON(default="{}")
+    state = Varchar(length=10, choices=OutboxState, default=OutboxState.pending.value, index=True)
+    attempts = Integer(default=0)
+    last_error = Text(default="")
+    claimed_until = Timestamptz(null=True, default=None)
+    next_attempt_at = Timestamptz(default=TimestamptzNow())
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+
+
+class DevMail(Table):
+    """Mail 'sent' when SMTP_URL is unset: readable at /dev/mail in dev."""
+
+    outbox = ForeignKey(references=Outbox, null=True, default=None)
+    to_address = Varchar(length=254)
+    subject = Varchar(length=300)
+    message = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+ALL_TABLES: list[type[Table]] = [
+    Member,
+    Club,
+    Membership,
+    Series,
+    Event,
+    Rsvp,
+    WelcomeNote,
+    VolunteerRole,
+    RoleSignup,
+    EventMessage,
+    Report,
+    Outbox,
+    DevMail,
+]
+
+# Pairs that must be unique, and composite indexes for the pages' queries. Applied by the
+# migrations (raw SQL that both SQLite and PostgreSQL accept).
+CONSTRAINTS_SQL: list[str] = [
+    "CREATE UNIQUE INDEX IF NOT EXISTS membership_member_club ON membership (member, club)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS rsvp_event_member ON rsvp (event, member)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS welcome_note_once ON welcome_note (club, author, newcomer)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS role_signup_once ON role_signup (role, member)",
+    "CREATE INDEX IF NOT EXISTS event_club_starts ON event (club, starts_at)",
+    "CREATE INDEX IF NOT EXISTS rsvp_event_status_queue ON rsvp (event, status, queued_at)",
+    "CREATE INDEX IF NOT EXISTS outbox_state_next ON outbox (state, next_attempt_at)",
+]

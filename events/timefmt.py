@@ -1,0 +1,71 @@
+"""Times for people: UTC in the database, the club's IANA zone on the page."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+@lru_cache(maxsize=256)
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> tuple[str, ...]:
+    return tuple(sorted(n for n in available_timezones() if "/" in n and not n.startswith("Etc/")))
+
+
+def is_zone(name: str) -> bool:
+    return name == "UTC" or name in zone_names()
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_local(moment: datetime, tz: str) -> datetime:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone(tz))
+
+
+def _clock(moment: datetime) -> str:
+    return moment.strftime("%-I:%M %p").replace(":00 ", " ").lower().replace(" ", "\u202f")
+
+
+def format_day(moment: datetime, tz: str) -> str:
+    local = to_local(moment, tz)
+    return local.strftime("%a %-d %b")
+
+
+def format_when(start: datetime, end: datetime, tz: str) -> str:
+    """'Sat 5 Dec, 9 am – 12 pm MST' (the end's day too when it differs)."""
+    local_start, local_end = to_local(start, tz), to_local(end, tz)
+    text = f"{local_start.strftime('%a %-d %b')}, {_clock(local_start)} – "
+    if local_end.date() != local_start.date():
+        text += f"{local_end.strftime('%a %-d %b')}, "
+    return text + f"{_clock(local_end)} {local_end.strftime('%Z')}"
+
+
+def format_time(moment: datetime, tz: str) -> str:
+    local = to_local(moment, tz)
+    return f"{_clock(local)} {local.strftime('%Z')}"
+
+
+def iso_local(moment: datetime | None, tz: str) -> str:
+    """Value for an <input type=datetime-local>."""
+    if moment is None:
+        return ""
+    return to_local(moment, tz).strftime("%Y-%m-%dT%H:%M")
+
+
+def parse_date(text: str | None) -> date | None:
+    """An ISO date, or None for empty; raises ValueError for anything else."""
+    if not text:
+        return None
+    return date.fromisoformat(text.strip())

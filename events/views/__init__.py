@@ -1,0 +1,1 @@
+"""Endpoints, one module per page family. Each module exports `routes`."""

@@ -1,0 +1,181 @@
+"""Sign up, log in, log out, account page."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from events import ratelimit
+from events.auth import current_member, end_session, login_redirect, safe_next, start_session
+from events.services import accounts
+from events.tables import Membership, Rsvp, RsvpStatus
+from events.templating import render
+from events.timefmt import utcnow
+
+LOGIN_LIMIT = (10, 300)  # attempts per 5 minutes, per address and per client
+SIGNUP_LIMIT = (10, 3600)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def login_form(request: Request) -> Response:
+    if current_member(request):
+        return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    return render(
+        request, "login.html", {"next": safe_next(request.query_params.get("next")), "email": ""}
+    )
+
+
+async def login(request: Request) -> Response:
+    data = await form_data(request)
+    email = accounts.normalize_email(data.get("email", ""))[:254]
+    next_path = safe_next(data.get("next"))
+    redis = request.app.state.redis
+    allowed = await ratelimit.allow(redis, f"login:ip:{client_ip(request)}", *LOGIN_LIMIT)
+    allowed = await ratelimit.allow(redis, f"login:email:{email}", *LOGIN_LIMIT) and allowed
+    if not allowed:
+        return render(
+            request,
+            "login.html",
+            {
+                "next": next_path,
+                "email": email,
+                "message": "Too many tries. Please wait a few minutes and try again.",
+            },
+            status_code=429,
+            headers={"Retry-After": "300"},
+        )
+    member_id = await accounts.authenticate(email, data.get("password", "")[:200])
+    if member_id is None:
+        return render(
+            request,
+            "login.html",
+            {
+                "next": next_path,
+                "email": email,
+                "message": "That email and password don't match an account.",
+            },
+            status_code=422,
+        )
+    await end_session(request, Response())  # a fresh session id on every login
+    response = RedirectResponse(next_path, status_code=303)
+    await start_session(response, member_id)
+    return response
+
+
+async def logout(request: Request) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    await end_session(request, response)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+async def signup_form(request: Request) -> Response:
+    return render(request, "signup.html", {"form": accounts.SignupForm("", "", ""), "errors": {}})
+
+
+async def signup(request: Request) -> Response:
+    data = await form_data(request)
+    form, errors = accounts.validate_signup(data)
+    if errors:
+        form.password = ""
+        return render(request, "signup.html", {"form": form, "errors": errors}, status_code=422)
+    if not await ratelimit.allow(
+        request.app.state.redis, f"signup:ip:{client_ip(request)}", *SIGNUP_LIMIT
+    ):
+        return render(
+            request,
+            "error.html",
+            {
+                "heading": "Slow down",
+                "message": "Too many sign-ups from here. Please try again later.",
+            },
+            status_code=429,
+        )
+    await accounts.sign_up(form)
+    return RedirectResponse("/signup/sent", status_code=303)
+
+
+async def signup_sent(request: Request) -> Response:
+    return render(request, "signup_sent.html")
+
+
+async def signup_confirm_page(request: Request) -> Response:
+    token = request.query_params.get("token", "")[:200]
+    valid = await accounts.read_confirm_token(token) is not None
+    return render(
+        request,
+        "signup_confirm.html",
+        {"token": token, "valid": valid},
+        status_code=200 if valid else 410,
+    )
+
+
+async def signup_confirm(request: Request) -> Response:
+    data = await form_data(request)
+    member_id = await accounts.read_confirm_token(data.get("token", "")[:200])
+    if member_id is None:
+        return render(request, "signup_confirm.html", {"valid": False}, status_code=410)
+    await accounts.confirm(member_id)
+    await end_session(request, Response())
+    response = RedirectResponse("/account", status_code=303)
+    await start_session(response, member_id)
+    return response
+
+
+async def account(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return login_redirect(request)
+    rsvps = (
+        await Rsvp.select(
+            Rsvp.status,
+            Rsvp.event.id.as_alias("event_id"),
+            Rsvp.event.title.as_alias("title"),
+            Rsvp.event.starts_at.as_alias("starts_at"),
+            Rsvp.event.ends_at.as_alias("ends_at"),
+            Rsvp.event.club.timezone.as_alias("club_timezone"),
+        )
+        .where(
+            (Rsvp.member == member.id)
+            & Rsvp.status.is_in([RsvpStatus.going.value, RsvpStatus.waitlisted.value])
+            & (Rsvp.event.ends_at >= utcnow())
+        )
+        .order_by(Rsvp.event.starts_at)
+    )
+    clubs = (
+        await Membership.select(
+            Membership.role,
+            Membership.club.slug.as_alias("slug"),
+            Membership.club.name.as_alias("name"),
+        )
+        .where(Membership.member == member.id)
+        .order_by(Membership.club.name)
+    )
+    return render(
+        request,
+        "account.html",
+        {"rsvps": rsvps, "clubs": clubs},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+routes = [
+    Route("/login", login_form, methods=["GET"], name="login"),
+    Route("/login", login, methods=["POST"]),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/signup", signup_form, methods=["GET"], name="signup"),
+    Route("/signup", signup, methods=["POST"]),
+    Route("/signup/sent", signup_sent, name="signup_sent"),
+    Route("/signup/confirm", signup_confirm_page, methods=["GET"], name="signup_confirm"),
+    Route("/signup/confirm", signup_confirm, methods=["POST"]),
+    Route("/account", account, name="account"),
+]

@@ -1,0 +1,84 @@
+"""Public pages: upcoming events, one event, help."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from events.auth import current_member
+from events.markdown import render_markdown
+from events.services import listings
+from events.tables import Club, Rsvp, RsvpStatus
+from events.templating import render
+
+
+async def home(request: Request) -> Response:
+    activities = await listings.activity_names()
+    filters = listings.parse_filters(request.query_params, activities)
+    rows = await listings.upcoming_events(filters)
+    clubs = await Club.select(Club.slug, Club.name).where(Club.listed.eq(True)).order_by(Club.name)
+    context = {
+        "filters": filters,
+        "days": listings.group_by_day(rows),
+        "activities": activities,
+        "clubs": clubs,
+    }
+    return render(request, "home.html", context, block="event_list")
+
+
+def path_id(request: Request, name: str = "id") -> int:
+    try:
+        value = int(request.path_params[name])
+    except (KeyError, ValueError):
+        raise HTTPException(404) from None
+    if not 0 < value < 2**31:
+        raise HTTPException(404)
+    return value
+
+
+async def load_event(request: Request) -> dict:
+    event = await listings.get_event(path_id(request))
+    if event is None:
+        raise HTTPException(404, "We couldn't find that event. It may have been removed.")
+    return event
+
+
+async def event_context(request: Request, event: dict) -> dict:
+    """What the event page and its RSVP panel need."""
+    member = current_member(request)
+    my_rsvp = None
+    if member:
+        my_rsvp = (
+            await Rsvp.select()
+            .where((Rsvp.event == event["id"]) & (Rsvp.member == member.id))
+            .first()
+        )
+    going = my_rsvp is not None and my_rsvp["status"] == RsvpStatus.going.value
+    event["description_html"] = (
+        render_markdown(event["description"]) if event["description"] else ""
+    )
+    return {
+        "event": event,
+        "cancelled": listings.is_cancelled(event),
+        "counts": await listings.rsvp_counts(event["id"]),
+        "my_rsvp": my_rsvp,
+        "show_details": not event["details_for_attendees_only"] or going,
+    }
+
+
+async def event_page(request: Request) -> Response:
+    event = await load_event(request)
+    return render(request, "event.html", await event_context(request, event))
+
+
+async def help_page(request: Request) -> Response:
+    return render(request, "help.html")
+
+
+routes = [
+    Route("/", home, name="home"),
+    Route("/events/{id:int}", event_page, name="event"),
+    Route("/help", help_page, name="help"),
+]

@@ -1,0 +1,133 @@
+"""Shared test helpers: data builders, logging in, CSRF-carrying requests."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo_api.session_auth.tables import SessionsBase
+
+from events import passwords
+from events.auth import SESSION_COOKIE
+from events.redis_conn import redis_client
+from events.settings import get_settings
+from events.tables import ALL_TABLES, Club, Event, Membership, Role
+from events.timefmt import utcnow
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = passwords.hash_password(PASSWORD)  # hashed once: scrypt is slow on purpose
+CSRF_RE = re.compile(r'name="csrftoken" value="([^"]+)"')
+
+
+async def truncate_all() -> None:
+    engine = engine_finder()
+    tables = [t._meta.tablename for t in reversed(ALL_TABLES)] + ["sessions"]
+    if isinstance(engine, PostgresEngine):
+        await engine.run_ddl(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    else:
+        for table in tables:
+            await engine.run_ddl(f"DELETE FROM {table}")
+
+
+async def flush_redis() -> None:
+    redis = redis_client(get_settings().redis_url or "")
+    try:
+        await redis.flushdb()
+    finally:
+        await redis.aclose()
+
+
+async def make_member(
+    email: str = "member@example.org", display_name: str = "Riley", **fields: Any
+) -> int:
+    from events.tables import Member
+
+    rows = await Member.insert(
+        Member(
+            email=email,
+            display_name=display_name,
+            password_hash=_PASSWORD_HASH,
+            email_confirmed=True,
+            **fields,
+        )
+    ).returning(Member.id)
+    return int(rows[0]["id"])
+
+
+async def make_club(
+    slug: str = "trail-club",
+    name: str = "Trail Club",
+    timezone: str = "America/Denver",
+    organizer: int | None = None,
+    **fields: Any,
+) -> int:
+    rows = await Club.insert(
+        Club(slug=slug, name=name, timezone=timezone, activities="hiking", **fields)
+    ).returning(Club.id)
+    club_id = int(rows[0]["id"])
+    if organizer is not None:
+        await Membership.insert(
+            Membership(member=organizer, club=club_id, role=Role.organizer.value)
+        )
+    return club_id
+
+
+async def make_event(
+    club: int,
+    title: str = "Saturday hike",
+    starts_at: datetime | None = None,
+    hours: float = 2,
+    **fields: Any,
+) -> int:
+    start = starts_at or (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
+    fields.setdefault("activity", "hiking")
+    rows = await Event.insert(
+        Event(
+            club=club,
+            title=title,
+            starts_at=start,
+            ends_at=start + timedelta(hours=hours),
+            **fields,
+        )
+    ).returning(Event.id)
+    return int(rows[0]["id"])
+
+
+async def login(client: httpx.AsyncClient, member_id: int) -> None:
+    """Sign `client` in as the member directly (the login form has its own tests)."""
+    session = await SessionsBase.create_session(
+        user_id=member_id, expiry_date=datetime.now() + timedelta(days=1)
+    )
+    client.cookies.set(SESSION_COOKIE, session.token)
+
+
+async def csrf_token(client: httpx.AsyncClient) -> str:
+    token = client.cookies.get("csrftoken")
+    if not token:
+        await client.get("/help")
+        token = client.cookies.get("csrftoken")
+    assert token
+    return str(token)
+
+
+async def post(
+    client: httpx.AsyncClient,
+    url: str,
+    data: dict[str, Any] | None = None,
+    *,
+    htmx: bool = False,
+    **kwargs: Any,
+) -> httpx.Response:
+    """A form POST as a browser sends it: CSRF token in the form (or header for htmx)."""
+    token = await csrf_token(client)
+    headers = dict(kwargs.pop("headers", {}) or {})
+    form = dict(data or {})
+    if htmx:
+        headers.update({"HX-Request": "true", "X-CSRFToken": token})
+    else:
+        form["csrftoken"] = token
+    return await client.post(url, data=form, headers=headers, **kwargs)

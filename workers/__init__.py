@@ -1,0 +1,1 @@
+"""The arq worker: sends outbox mail and runs the periodic jobs."""
