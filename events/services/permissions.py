@@ -1,0 +1,25 @@
+"""Who may do what in a club. Every organizer action checks the club that owns the object."""
+
+from __future__ import annotations
+
+from events.tables import Membership, Role
+
+
+async def role_in(member_id: int | None, club_id: int) -> str | None:
+    """'organizer', 'member', or None (not a member, or blocked)."""
+    if member_id is None:
+        return None
+    row = await Membership.select(Membership.role, Membership.blocked).where(
+        (Membership.member == member_id) & (Membership.club == club_id)
+    ).first()
+    if row is None or row["blocked"]:
+        return None
+    return str(row["role"])
+
+
+async def is_organizer(member_id: int | None, club_id: int) -> bool:
+    return await role_in(member_id, club_id) == Role.organizer.value
+
+
+async def is_member(member_id: int | None, club_id: int) -> bool:
+    return await role_in(member_id, club_id) is not None
