@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
-from piccolo_api.csrf.middleware import CSRFMiddleware
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -17,6 +16,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from events.auth import SessionBackend
+from events.csrf import BodyKeepingCSRFMiddleware
 from events.queue import OutboxEnqueueMiddleware
 from events.redis_conn import arq_pool, redis_client
 from events.routes import build_routes
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=[settings.hostname]))
     middleware += [
         Middleware(
-            CSRFMiddleware,
+            BodyKeepingCSRFMiddleware,
             allowed_hosts=[settings.hostname],
             allow_form_param=True,
         ),

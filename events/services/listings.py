@@ -24,7 +24,8 @@ KNOWN_ACTIVITIES = (
     "social",
     "volunteering",
 )
-LIST_LIMIT = 200
+LIST_LIMIT = 500
+PAGE_SIZE = 30
 # Cancelled events stay listed (marked) for a while so people who planned to go see it.
 EVENT_COLUMNS = (
     Event.id,
@@ -117,7 +118,7 @@ async def upcoming_events(
     if filters.q:
         pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
         query = query.where(Event.title.ilike(pattern) | Event.club.name.ilike(pattern))
-    rows = await query.order_by(Event.starts_at).order_by(Event.id).limit(LIST_LIMIT)
+    rows = await query.order_by(Event.starts_at).order_by(Event.id).limit(limit)
     if filters.start or filters.end:
         rows = [
             r
@@ -126,6 +127,18 @@ async def upcoming_events(
             and (not filters.end or _local_date(r) <= filters.end)
         ]
     return rows
+
+
+async def upcoming_page(
+    filters: EventFilters, page_size: int = PAGE_SIZE
+) -> tuple[list[dict[str, Any]], date | None]:
+    """One page of the list, cut at a day boundary, and the day the next page starts from."""
+    rows = await upcoming_events(filters, limit=page_size + 1)
+    if len(rows) <= page_size:
+        return rows, None
+    next_day = _local_date(rows[page_size])
+    shown = [r for r in rows[:page_size] if _local_date(r) < next_day] or rows[:page_size]
+    return shown, next_day
 
 
 def group_by_day(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:

@@ -17,11 +17,15 @@ from events.templating import render
 async def home(request: Request) -> Response:
     activities = await listings.activity_names()
     filters = listings.parse_filters(request.query_params, activities)
-    rows = await listings.upcoming_events(filters)
+    rows, next_day = await listings.upcoming_page(filters)
+    later = None
+    if next_day:
+        later = {**filters.as_query(), "from": next_day.isoformat()}
     clubs = await Club.select(Club.slug, Club.name).where(Club.listed.eq(True)).order_by(Club.name)
     context = {
         "filters": filters,
         "days": listings.group_by_day(rows),
+        "later": later,
         "activities": activities,
         "clubs": clubs,
     }

@@ -1,0 +1,21 @@
+"""CSRF protection: piccolo_api's double-submit-cookie middleware (form field `csrftoken` or
+header `X-CSRFToken`), with the request body read up front.
+
+Why the subclass: the parent parses the form from the body stream, which Starlette 1.x's
+BaseHTTPMiddleware does not replay to the endpoint, so `await request.form()` there came back
+empty. Reading `request.body()` first caches the body, and the cached body is replayed.
+"""
+
+from __future__ import annotations
+
+from piccolo_api.csrf.middleware import SAFE_HTTP_METHODS, CSRFMiddleware
+from starlette.middleware.base import RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+
+
+class BodyKeepingCSRFMiddleware(CSRFMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        if request.method not in SAFE_HTTP_METHODS:
+            await request.body()
+        return await super().dispatch(request, call_next)
