@@ -1,0 +1,350 @@
+"""iCalendar output: VTIMEZONEs, VEVENTs, subscription feeds and iMIP (invite/cancel) objects.
+
+Everything here is a pure function of its inputs (no "now", no random UIDs in feeds), so an
+unchanged feed renders to the same bytes and its ETag stays put.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+
+PRODID = "-//Steady//Steady events 1.0//EN"
+# Suggested poll interval for subscribers (RFC 7986 REFRESH-INTERVAL and Outlook's TTL).
+REFRESH = timedelta(hours=3)
+DESCRIPTION_LIMIT = 1500
+CANCELLED_PREFIX = "Cancelled: "
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+# --- time zones -------------------------------------------------------------------------
+
+
+def zone_name(name: str | None) -> str:
+    """The IANA name to use for a club's zone; anything unknown falls back to UTC."""
+    if not name:
+        return "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return name
+
+
+@lru_cache(maxsize=128)
+def _vtimezone_ics(name: str) -> bytes:
+    """One STANDARD (+ one DAYLIGHT) observance with yearly RRULEs, as Outlook and ical.js
+    want them. Built by the `ical` package from the zone's TZif rules (its POSIX footer)."""
+    from ical.calendar import Calendar as IcalCalendar
+    from ical.calendar_stream import IcsCalendarStream
+    from ical.timezone import Timezone as IcalTimezone
+
+    try:
+        tz = IcalTimezone.from_tzif(name)
+    except Exception:  # noqa: BLE001 - unusual footer: describe the zone by its transitions
+        return _transition_vtimezone(name)
+    text = IcsCalendarStream.calendar_to_ics(IcalCalendar(timezones=[tz]))
+    parsed = icalendar.Calendar.from_ical(text)
+    return parsed.walk("VTIMEZONE")[0].to_ical()
+
+
+def _transition_vtimezone(name: str) -> bytes:
+    """Fallback: one observance per offset change over the feed window (no multi-value RDATE,
+    which Mozilla's parser misreads)."""
+    tz = ZoneInfo(name)
+    start = datetime.now(UTC).replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    start -= timedelta(days=366)
+    vtz = icalendar.Timezone()
+    vtz.add("TZID", name)
+    previous = start.astimezone(tz)
+    observances = []
+    moment = start
+    for _ in range(3 * 366 * 96):
+        moment += timedelta(minutes=15)
+        local = moment.astimezone(tz)
+        if local.utcoffset() != previous.utcoffset():
+            observances.append((local, previous.utcoffset(), local.utcoffset(), local.dst()))
+        previous = local
+    if not observances:
+        observances.append((start.astimezone(tz), previous.utcoffset(), previous.utcoffset(), None))
+    for local, before, after, dst in observances:
+        sub = icalendar.TimezoneDaylight() if dst else icalendar.TimezoneStandard()
+        # DTSTART is the onset in the local time that was in force before it.
+        sub.add("DTSTART", (local.astimezone(UTC) + before).replace(tzinfo=None))
+        sub.add("TZOFFSETFROM", before)
+        sub.add("TZOFFSETTO", after)
+        sub.add("TZNAME", local.tzname() or name)
+        vtz.add_component(sub)
+    return vtz.to_ical()
+
+
+def vtimezone(name: str) -> icalendar.Timezone:
+    """A fresh VTIMEZONE component for `name` (cached text, parsed per call)."""
+    return icalendar.Timezone.from_ical(_vtimezone_ics(zone_name(name)))
+
+
+# --- events -----------------------------------------------------------------------------
+
+
+def event_uid(event: dict[str, Any], hostname: str) -> str:
+    """Stable per occurrence: every occurrence of a series is its own Event row."""
+    return f"event-{event['id']}@{hostname}"
+
+
+def event_url(event: dict[str, Any], base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/events/{event['id']}"
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _local(moment: datetime, tz: str) -> datetime:
+    return _utc(moment).astimezone(ZoneInfo(zone_name(tz)))
+
+
+def is_cancelled(event: dict[str, Any]) -> bool:
+    return event.get("status") == "cancelled"
+
+
+def _club_value(event: dict[str, Any], club: dict[str, Any] | None, key: str) -> Any:
+    if club and key in club:
+        return club[key]
+    return event.get(f"club_{key}")
+
+
+def discreet_title(event: dict[str, Any], tz: str) -> str:
+    """A title that says nothing about the kind of group: 'Steady: Tuesday meetup'."""
+    return f"Steady: {WEEKDAYS[_local(event['starts_at'], tz).weekday()]} meetup"
+
+
+def _clean(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(text) > DESCRIPTION_LIMIT:
+        text = text[: DESCRIPTION_LIMIT - 1].rstrip() + "…"
+    return text
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who the VEVENT is for: what it may reveal and how it is titled."""
+
+    private_details: bool = False  # exact place and online link of attendee-only events
+    discreet: bool = False  # neutral title, no club name/kind, no description
+
+
+def _location(event: dict[str, Any], show: bool) -> str:
+    if show:
+        return event.get("location") or ("Online" if event.get("online_url") else "")
+    return event.get("location_hint") or ""
+
+
+def _description(event: dict[str, Any], club_name: str, url: str, audience: Audience) -> str:
+    show = audience.private_details or not event.get("details_for_attendees_only")
+    parts: list[str] = []
+    if is_cancelled(event):
+        reason = "" if audience.discreet else _clean(event.get("cancel_reason") or "")
+        parts.append("This event is cancelled." + (f" {reason}" if reason else ""))
+    if not audience.discreet:
+        if club_name:
+            parts.append(f"Hosted by {club_name}.")
+        if event.get("description"):
+            parts.append(_clean(event["description"]))
+    if show and event.get("online_url"):
+        parts.append(f"Join online: {event['online_url']}")
+    if not show:
+        parts.append("The exact place is shared with the people going.")
+    parts.append(f"Details and RSVP: {url}")
+    return "\n\n".join(parts)
+
+
+def build_vevent(
+    event: dict[str, Any],
+    club: dict[str, Any] | None,
+    *,
+    base_url: str,
+    hostname: str,
+    audience: Audience = Audience(),
+    status: str | None = None,
+    stamp: datetime | None = None,
+) -> icalendar.Event:
+    """One VEVENT. DTSTAMP defaults to the event's last change (what feeds want); iMIP passes
+    the message time. `status` overrides CONFIRMED (e.g. TENTATIVE for a waitlisted member)."""
+    tz = zone_name(_club_value(event, club, "timezone"))
+    club_name = "" if audience.discreet else str(_club_value(event, club, "name") or "")
+    url = event_url(event, base_url)
+    title = discreet_title(event, tz) if audience.discreet else event["title"]
+    cancelled = is_cancelled(event)
+    if cancelled:
+        title = CANCELLED_PREFIX + title
+    updated = _utc(event.get("updated_at") or event.get("created_at") or event["starts_at"])
+    show = audience.private_details or not event.get("details_for_attendees_only")
+
+    vevent = icalendar.Event()
+    vevent.add("UID", event_uid(event, hostname))
+    vevent.add("DTSTAMP", _utc(stamp) if stamp else updated)
+    vevent.add("LAST-MODIFIED", updated)
+    if event.get("created_at"):
+        vevent.add("CREATED", _utc(event["created_at"]))
+    vevent.add("SEQUENCE", int(event.get("sequence") or 0))
+    vevent.add("DTSTART", _local(event["starts_at"], tz))
+    end = event.get("ends_at") or event["starts_at"]
+    vevent.add("DTEND", _local(max(end, event["starts_at"]), tz))
+    vevent.add("SUMMARY", title)
+    vevent.add("DESCRIPTION", _description(event, club_name, url, audience))
+    location = _location(event, show)
+    if location:
+        vevent.add("LOCATION", location)
+    vevent.add("URL", url)
+    vevent.add("STATUS", "CANCELLED" if cancelled else (status or "CONFIRMED"))
+    vevent.add("TRANSP", "TRANSPARENT" if cancelled else "OPAQUE")
+    return vevent
+
+
+# --- calendars --------------------------------------------------------------------------
+
+
+def _duration(delta: timedelta) -> str:
+    return icalendar.vDuration(delta).to_ical().decode()
+
+
+def new_feed(name: str, uid: str, *, url: str = "", description: str = "") -> icalendar.Calendar:
+    """A subscription calendar: no METHOD (a snapshot, not an iTIP message)."""
+    cal = icalendar.Calendar()
+    cal.add("PRODID", PRODID)
+    cal.add("VERSION", "2.0")
+    cal.add("CALSCALE", "GREGORIAN")
+    cal.add("UID", uid)
+    cal.add("NAME", name)
+    cal.add("X-WR-CALNAME", name)
+    if description:
+        cal.add("DESCRIPTION", description)
+        cal.add("X-WR-CALDESC", description)
+    if url:
+        cal.add("URL", url)
+    cal.add("REFRESH-INTERVAL", icalendar.vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    cal.add("X-PUBLISHED-TTL", _duration(REFRESH))
+    return cal
+
+
+def _add_timezones(cal: icalendar.Calendar, zones: Iterable[str]) -> None:
+    for name in sorted({zone_name(z) for z in zones}):
+        cal.add_component(vtimezone(name))
+
+
+def assemble(
+    cal: icalendar.Calendar,
+    vevents: list[tuple[str, icalendar.Event]],
+    *,
+    fallback_zone: str = "UTC",
+) -> bytes:
+    """Add the VTIMEZONEs the events use (zone names given with each VEVENT), then the events
+    in the given order. An empty calendar still gets one VTIMEZONE: RFC 5545 needs a component."""
+    zones = {z for z, _ in vevents if zone_name(z) != "UTC"} or {fallback_zone}
+    _add_timezones(cal, zones)
+    if vevents:
+        last = max(_utc(ev.decoded("LAST-MODIFIED")) for _, ev in vevents)
+        cal.add("LAST-MODIFIED", last)
+    for _, vevent in vevents:
+        cal.add_component(vevent)
+    return cal.to_ical()
+
+
+def event_download(
+    event: dict[str, Any],
+    club: dict[str, Any] | None,
+    *,
+    base_url: str,
+    hostname: str,
+) -> bytes:
+    """`/events/{id}.ics`: one public VEVENT. No calendar name: Outlook would turn the import
+    into a separate calendar folder named after it."""
+    tz = zone_name(_club_value(event, club, "timezone"))
+    cal = icalendar.Calendar()
+    cal.add("PRODID", PRODID)
+    cal.add("VERSION", "2.0")
+    cal.add("CALSCALE", "GREGORIAN")
+    cal.add("REFRESH-INTERVAL", icalendar.vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    cal.add("X-PUBLISHED-TTL", _duration(REFRESH))
+    vevent = build_vevent(event, club, base_url=base_url, hostname=hostname)
+    return assemble(cal, [(tz, vevent)], fallback_zone=tz)
+
+
+def imip_calendar(
+    event: dict[str, Any],
+    club: dict[str, Any],
+    *,
+    method: str,
+    attendee_email: str,
+    attendee_name: str,
+    partstat: str,
+    organizer_email: str,
+    organizer_name: str,
+    base_url: str,
+    discreet: bool = False,
+    now: datetime | None = None,
+    sequence: int | None = None,
+) -> bytes:
+    """An iTIP object for one recipient (RFC 5546): METHOD REQUEST (invite/update) or CANCEL.
+
+    Same UID as the feeds; SEQUENCE from the event unless `sequence` is given; DTSTAMP is
+    the message time. With `discreet` the title is neutral and the organizer's name is
+    "Steady" (no club name or kind). Attendee-only details are included for going members
+    (PARTSTAT ACCEPTED), not for waitlisted ones.
+    """
+    from urllib.parse import urlsplit
+
+    method = method.upper()
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"unsupported iTIP method {method!r}")
+    hostname = urlsplit(base_url).hostname or "localhost"
+    tz = zone_name(club.get("timezone") or event.get("club_timezone"))
+    stamp = _utc(now) if now else datetime.now(UTC).replace(microsecond=0)
+    audience = Audience(private_details=partstat.upper() == "ACCEPTED", discreet=discreet)
+    vevent = build_vevent(
+        event, club, base_url=base_url, hostname=hostname, audience=audience, stamp=stamp
+    )
+    if sequence is not None:
+        vevent["SEQUENCE"] = icalendar.vInt(sequence)
+    if method == "CANCEL":
+        vevent["STATUS"] = icalendar.vText("CANCELLED")
+    elif is_cancelled(event):
+        # REQUEST may only say TENTATIVE/CONFIRMED; a cancelled event goes out as CANCEL.
+        vevent["STATUS"] = icalendar.vText("CONFIRMED")
+    vevent.add(
+        "ORGANIZER",
+        icalendar.vCalAddress.new(
+            organizer_email, cn=_cn("Steady" if discreet else organizer_name)
+        ),
+    )
+    vevent.add(
+        "ATTENDEE",
+        icalendar.vCalAddress.new(
+            attendee_email,
+            cn=_cn(attendee_name),
+            partstat=partstat.upper(),
+            rsvp=False,
+            role="REQ-PARTICIPANT",
+        ),
+    )
+    cal = icalendar.Calendar()
+    cal.add("PRODID", PRODID)
+    cal.add("VERSION", "2.0")
+    cal.add("CALSCALE", "GREGORIAN")
+    cal.add("METHOD", method)
+    _add_timezones(cal, [tz])
+    cal.add_component(vevent)
+    return cal.to_ical()
+
+
+def _cn(name: str) -> str:
+    """Display names go in a quoted parameter: a literal double quote would break ical.js."""
+    return " ".join(name.replace('"', "'").split()) or "Steady"
