@@ -45,7 +45,7 @@ def test_environment_overrides():
             "MAIL_FROM": "Club <club@example.org>",
             "BASE_URL": "https://steady.example.org/",
             "REMINDER_LEADS": "1d, 90m",
-            "HOST": "0.0.0.0",
+            "HOST": "0.0.0.0",  # noqa: S104
             "PORT": "9000",
         }
     )

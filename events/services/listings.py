@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from piccolo.engine import engine_finder
+from piccolo.engine.sqlite import SQLiteEngine
+
 from events import timefmt
 from events.tables import Club, Event, EventStatus, Rsvp, RsvpStatus
 
@@ -46,6 +49,13 @@ EVENT_COLUMNS = (
     Event.club.timezone.as_alias("club_timezone"),
     Event.club.kind.as_alias("club_kind"),
 )
+
+
+def contains(column: Any, pattern: str) -> Any:
+    """Case-insensitive LIKE: SQLite's LIKE already ignores case (and warns on ILIKE)."""
+    if isinstance(engine_finder(), SQLiteEngine):
+        return column.like(pattern)
+    return column.ilike(pattern)
 
 
 @dataclass
@@ -99,7 +109,7 @@ def _local_date(row: dict[str, Any]) -> date:
 
 
 async def upcoming_events(
-    filters: EventFilters, now: datetime | None = None
+    filters: EventFilters, now: datetime | None = None, limit: int = LIST_LIMIT
 ) -> list[dict[str, Any]]:
     now = now or timefmt.utcnow()
     # Date filters are in each club's own zone: widen the UTC window by a day, then filter.
@@ -117,7 +127,7 @@ async def upcoming_events(
         query = query.where(Event.club.slug == filters.club)
     if filters.q:
         pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
-        query = query.where(Event.title.ilike(pattern) | Event.club.name.ilike(pattern))
+        query = query.where(contains(Event.title, pattern) | contains(Event.club.name, pattern))
     rows = await query.order_by(Event.starts_at).order_by(Event.id).limit(limit)
     if filters.start or filters.end:
         rows = [
