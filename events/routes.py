@@ -7,12 +7,13 @@ from starlette.staticfiles import StaticFiles
 
 from events.settings import Settings
 from events.templating import STATIC_DIR
-from events.views import accounts, clubs, dev, health, pages
+from events.views import accounts, clubs, dev, health, pages, rsvps
 
 
 def build_routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         *pages.routes,
+        *rsvps.routes,
         *accounts.routes,
         *clubs.routes,
         *health.routes,

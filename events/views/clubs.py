@@ -1,33 +1,379 @@
-"""Club directory and club pages."""
+"""Club directory, club pages, membership, club settings, the organizers' team page, welcome
+notes, and the newcomer's own controls over the notes they receive."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from events import ratelimit, timefmt
+from events.auth import CurrentMember, current_member, login_redirect
 from events.markdown import render_markdown
+from events.services import clubs as svc
 from events.services import listings
-from events.tables import Club
-from events.templating import render
+from events.tables import Role
+from events.templating import render, wants_fragment
+
+NOTE_LIMIT = (10, 3600)  # welcome notes per author per hour
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def load_club(request: Request) -> dict[str, Any]:
+    club = await svc.get_club(request.path_params["slug"])
+    if club is None:
+        raise HTTPException(404, "We couldn't find that club.")
+    return club
+
+
+def swap_status(request: Request, status: int) -> int:
+    # htmx only swaps 2xx, 422 and 429 (base.html): a refusal shown in place must use 422.
+    return 422 if wants_fragment(request) and status == 409 else status
+
+
+# ---------------------------------------------------------------- directory
 
 
 async def directory(request: Request) -> Response:
-    clubs = await Club.select().where(Club.listed.eq(True)).order_by(Club.name)
-    return render(request, "clubs.html", {"clubs": clubs}, block="club_list")
+    activities = await svc.directory_activities()
+    filters = svc.parse_directory_filters(request.query_params, activities)
+    context = {
+        "clubs": await svc.directory(filters),
+        "filters": filters,
+        "activities": activities,
+    }
+    return render(request, "clubs.html", context, block="club_list")
+
+
+# ---------------------------------------------------------------- club page
+
+
+async def club_context(request: Request, club: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    member = current_member(request)
+    membership = await svc.membership_of(member.id if member else None, club["id"])
+    active = membership is not None and not membership["blocked"]
+    club["description_html"] = render_markdown(club["description"]) if club["description"] else ""
+    context: dict[str, Any] = {
+        "club": club,
+        "activities": svc.activity_list(club["activities"]),
+        "membership": membership,
+        "is_member": active,
+        "is_organizer": active
+        and membership is not None
+        and membership["role"] == Role.organizer.value,
+        "newly_joined": active
+        and membership is not None
+        and membership["joined_at"] >= timefmt.utcnow() - timedelta(days=svc.NEWCOMER_DAYS),
+        "organizers": await svc.organizers(club["id"]),
+        "member_count": await svc.member_count(club["id"]),
+        "events": await listings.upcoming_events(listings.EventFilters(club=club["slug"])),
+        # Newcomers are for signed-in members of this club only, never anyone else.
+        "newcomers": await svc.newcomers(club["id"], member.id) if member and active else [],
+        "note_errors": {},
+        "note_drafts": {},
+        "panel_message": "",
+    }
+    context.update(extra)
+    return context
 
 
 async def club_page(request: Request) -> Response:
-    club = await listings.club_by_slug(request.path_params["slug"])
-    if club is None:
-        raise HTTPException(404, "We couldn't find that club.")
-    club["description_html"] = render_markdown(club["description"]) if club["description"] else ""
-    events = await listings.upcoming_events(listings.EventFilters(club=club["slug"]))
-    return render(request, "club.html", {"club": club, "events": events})
+    club = await load_club(request)
+    return render(request, "club.html", await club_context(request, club))
+
+
+async def membership_response(
+    request: Request, club: dict[str, Any], message: str = "", status: int = 200
+) -> Response:
+    if status == 200 and not wants_fragment(request):
+        return RedirectResponse(f"/clubs/{club['slug']}", status_code=303)
+    context = await club_context(request, club, panel_message=message)
+    return render(
+        request,
+        "club.html",
+        context,
+        block="membership_panel",
+        status_code=swap_status(request, status),
+    )
+
+
+async def join(request: Request) -> Response:
+    member = current_member(request)
+    club = await load_club(request)
+    if member is None:
+        return login_redirect(request, f"/clubs/{club['slug']}")
+    try:
+        await svc.join(member.id, club["id"])
+    except svc.ClubError as exc:
+        return await membership_response(request, club, exc.message, exc.status)
+    return await membership_response(request, club)
+
+
+async def leave(request: Request) -> Response:
+    member = current_member(request)
+    club = await load_club(request)
+    if member is None:
+        return login_redirect(request, f"/clubs/{club['slug']}")
+    try:
+        left = await svc.leave(member.id, club["id"])
+    except svc.ClubError as exc:
+        return await membership_response(request, club, exc.message, exc.status)
+    return await membership_response(request, club, "You left the club." if left else "")
+
+
+# ---------------------------------------------------------------- welcome notes
+
+
+def parse_id(text: str | None) -> int | None:
+    try:
+        value = int(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**31 else None
+
+
+async def welcome(request: Request) -> Response:
+    member = current_member(request)
+    club = await load_club(request)
+    if member is None:
+        return login_redirect(request, f"/clubs/{club['slug']}")
+    data = await form_data(request)
+    newcomer_id = parse_id(data.get("newcomer"))
+    message = data.get("message", "")[:5000]
+    status, error = 200, ""
+    if newcomer_id is None:
+        status, error = 422, "Choose a newcomer to welcome."
+    elif not await ratelimit.allow(
+        request.app.state.redis, f"welcome-note:{member.id}", *NOTE_LIMIT
+    ):
+        status, error = 429, "You've sent a lot of notes this hour. Please try again later."
+    else:
+        try:
+            await svc.send_note(member.id, club["id"], newcomer_id, message)
+        except svc.ClubError as exc:
+            status, error = exc.status, exc.message
+    if status == 403 and not wants_fragment(request):
+        raise HTTPException(403, error)
+    if status == 200 and not wants_fragment(request):
+        return RedirectResponse(f"/clubs/{club['slug']}#newcomers", status_code=303)
+    return await note_response(request, club, member, newcomer_id, message, status, error)
+
+
+async def note_response(
+    request: Request,
+    club: dict[str, Any],
+    member: CurrentMember,
+    newcomer_id: int | None,
+    message: str,
+    status: int,
+    error: str,
+) -> Response:
+    status = swap_status(request, status)
+    if wants_fragment(request):
+        is_member = await svc.membership_of_active(member.id, club["id"])
+        rows = await svc.newcomers(club["id"], member.id) if is_member else []
+        row = next((r for r in rows if r["member_id"] == newcomer_id), None)
+        if row is None:
+            return render(request, "_club_note_status.html", {"message": error}, status_code=status)
+        return render(
+            request,
+            "_club_newcomer.html",
+            {"club": club, "n": row, "error": error, "draft": message if error else ""},
+            status_code=status,
+        )
+    key = newcomer_id or 0
+    context = await club_context(
+        request, club, note_errors={key: error}, note_drafts={key: message}
+    )
+    if newcomer_id is None or not any(n["member_id"] == key for n in context["newcomers"]):
+        context["panel_message"] = error
+    return render(request, "club.html", context, status_code=status)
+
+
+# ---------------------------------------------------------------- create and edit
+
+
+def zone_choices() -> tuple[str, ...]:
+    return ("UTC", *timefmt.zone_names())
+
+
+def club_form_page(
+    request: Request,
+    form: svc.ClubForm,
+    errors: dict[str, str],
+    *,
+    club: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        "club_form.html",
+        {"form": form, "errors": errors, "club": club, "zones": zone_choices()},
+        status_code=status,
+    )
+
+
+async def new_club_form(request: Request) -> Response:
+    if current_member(request) is None:
+        return login_redirect(request)
+    return club_form_page(request, svc.ClubForm(), {})
+
+
+async def create_club(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return login_redirect(request, "/clubs/new")
+    form, errors = svc.validate_club_form(await form_data(request), new=True)
+    if not errors:
+        try:
+            await svc.create_club(form, member.id)
+        except svc.ClubError:
+            suggestion = await svc.suggest_slug(form.slug)
+            errors["slug"] = f"“{form.slug}” is taken. How about “{suggestion}”?"
+            form.slug = suggestion
+    if errors:
+        return club_form_page(request, form, errors, status=422)
+    return RedirectResponse(f"/clubs/{form.slug}", status_code=303)
+
+
+async def organizer_club(request: Request) -> tuple[CurrentMember | None, dict[str, Any]]:
+    """The club, after checking the signed-in member organizes THIS club (else 403)."""
+    member = current_member(request)
+    club = await load_club(request)
+    if member is not None:
+        membership = await svc.membership_of(member.id, club["id"])
+        if (
+            membership is None
+            or membership["blocked"]
+            or membership["role"] != Role.organizer.value
+        ):
+            raise HTTPException(403, "Only this club's organizers can do that.")
+    return member, club
+
+
+async def edit_club_form(request: Request) -> Response:
+    member, club = await organizer_club(request)
+    if member is None:
+        return login_redirect(request)
+    return club_form_page(request, svc.form_from_club(club), {}, club=club)
+
+
+async def edit_club(request: Request) -> Response:
+    member, club = await organizer_club(request)
+    if member is None:
+        return login_redirect(request, f"/clubs/{club['slug']}/edit")
+    form, errors = svc.validate_club_form(await form_data(request), new=False)
+    form.slug = club["slug"]
+    if errors:
+        return club_form_page(request, form, errors, club=club, status=422)
+    await svc.update_club(club["id"], form)
+    return RedirectResponse(f"/clubs/{club['slug']}", status_code=303)
+
+
+# ---------------------------------------------------------------- team
+
+
+async def team_page(request: Request, message: str = "", status: int = 200) -> Response:
+    member, club = await organizer_club(request)
+    if member is None:
+        return login_redirect(request, f"/clubs/{club['slug']}/team")
+    context = {"club": club, "team": await svc.team(club["id"]), "message": message}
+    return render(request, "club_team.html", context, status_code=status)
+
+
+async def team_action(request: Request) -> Response:
+    member, club = await organizer_club(request)
+    if member is None:
+        return login_redirect(request, f"/clubs/{club['slug']}/team")
+    target = int(request.path_params["member_id"])
+    action = request.path_params["action"]
+    data = await form_data(request)
+    try:
+        if action == "promote":
+            await svc.promote(member.id, club["id"], target)
+        elif action == "step-down":
+            await svc.step_down(member.id, club["id"], target)
+        elif action == "remove":
+            await svc.remove(member.id, club["id"], target, block=data.get("block") == "1")
+        else:
+            raise HTTPException(404)
+    except svc.ClubError as exc:
+        if exc.status == 403:
+            raise HTTPException(403, exc.message) from None
+        return await team_page(request, exc.message, exc.status)
+    if action == "step-down" and target == member.id:
+        return RedirectResponse(f"/clubs/{club['slug']}", status_code=303)
+    return RedirectResponse(f"/clubs/{club['slug']}/team", status_code=303)
+
+
+# ---------------------------------------------------------------- the newcomer's notes
+
+
+async def note_action(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return login_redirect(request, "/account")
+    note_id = parse_id(request.path_params.get("id"))
+    action = request.path_params["action"]
+    if note_id is None or action not in ("hide", "report"):
+        raise HTTPException(404)
+    if action == "hide":
+        done = await svc.hide_note(member.id, note_id)
+        text = "Note hidden."
+    else:
+        data = await form_data(request)
+        done = await svc.report_note(member.id, note_id, data.get("reason", ""))
+        text = "Thanks. The club's organizers will look at this note; it's hidden for you."
+    if not done:
+        raise HTTPException(404, "We couldn't find that note.")
+    if wants_fragment(request):
+        return render(request, "_club_note_status.html", {"message": text})
+    return RedirectResponse("/account#notes", status_code=303)
+
+
+async def greetings(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return login_redirect(request, "/account")
+    data = await form_data(request)
+    choice = data.get("allow", "")
+    allow = (
+        choice == "yes" if choice in ("yes", "no") else not await svc.allows_greetings(member.id)
+    )
+    await svc.set_greetings(member.id, allow)
+    return RedirectResponse("/account#greetings", status_code=303)
 
 
 routes = [
     Route("/clubs", directory, name="clubs"),
+    Route("/clubs/new", new_club_form, methods=["GET"], name="club_new"),
+    Route("/clubs/new", create_club, methods=["POST"]),
     Route("/clubs/{slug:str}", club_page, name="club"),
+    Route("/clubs/{slug:str}/join", join, methods=["POST"], name="club_join"),
+    Route("/clubs/{slug:str}/leave", leave, methods=["POST"], name="club_leave"),
+    Route("/clubs/{slug:str}/welcome", welcome, methods=["POST"], name="club_welcome"),
+    Route("/clubs/{slug:str}/edit", edit_club_form, methods=["GET"], name="club_edit"),
+    Route("/clubs/{slug:str}/edit", edit_club, methods=["POST"]),
+    Route("/clubs/{slug:str}/team", team_page, methods=["GET"], name="club_team"),
+    Route(
+        "/clubs/{slug:str}/team/{member_id:int}/{action:str}",
+        team_action,
+        methods=["POST"],
+        name="club_team_action",
+    ),
+    Route(
+        "/account/notes/{id:int}/{action:str}",
+        note_action,
+        methods=["POST"],
+        name="note_action",
+    ),
+    Route("/account/greetings", greetings, methods=["POST"], name="greetings"),
 ]

@@ -1,0 +1,645 @@
+"""Clubs: the directory, membership (join, leave, team roles), club settings and welcome notes.
+
+Every change that needs a rule across rows (a club keeps at least one organizer) runs in one
+write transaction that first locks the club: BEGIN IMMEDIATE on SQLite, the club row
+FOR UPDATE on PostgreSQL, so two organizers stepping down at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.query.functions.aggregate import Count
+
+from events import timefmt
+from events.db import is_unique_violation, write_transaction
+from events.markdown import MAX_SOURCE
+from events.services import outbox
+from events.tables import (
+    Club,
+    ClubKind,
+    Event,
+    EventStatus,
+    Member,
+    Membership,
+    Report,
+    Role,
+    WelcomeNote,
+)
+
+NEWCOMER_DAYS = 30
+NOTE_MAX = 500
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+RESERVED_SLUGS = {"new", "edit", "team", "join", "leave", "welcome", "calendar"}
+ACTIVITY_RE = re.compile(r"[^a-z0-9 /-]+")
+
+
+class ClubError(Exception):
+    """A rule said no; `message` is for the person who asked, `status` for the response."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+# ---------------------------------------------------------------- directory
+
+
+def parse_activities(text: str) -> list[str]:
+    """'Hiking, Trail running,hiking' → ['hiking', 'trail running'] (order kept, no repeats)."""
+    seen: list[str] = []
+    for part in text.split(","):
+        name = " ".join(ACTIVITY_RE.sub("", part.strip().lower()).split())[:40]
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def activity_list(activities: str) -> list[str]:
+    return [a for a in activities.split(",") if a]
+
+
+@dataclass
+class DirectoryFilters:
+    kind: str = ""
+    activity: str = ""
+    messages: list[str] = field(default_factory=list)
+
+    def as_query(self) -> dict[str, str]:
+        return {k: v for k, v in (("kind", self.kind), ("activity", self.activity)) if v}
+
+
+def parse_directory_filters(params: Any, activities: list[str]) -> DirectoryFilters:
+    filters = DirectoryFilters()
+    kind = str(params.get("kind", "")).strip()
+    if kind:
+        if kind in {k.value for k in ClubKind}:
+            filters.kind = kind
+        else:
+            filters.messages.append("That kind of group isn't one we know; showing all kinds.")
+    activity = " ".join(str(params.get("activity", "")).strip().lower().split())[:40]
+    if activity:
+        if activity in activities:
+            filters.activity = activity
+        else:
+            filters.messages.append(f"No clubs list the activity “{activity}”; showing all.")
+    return filters
+
+
+async def directory_activities() -> list[str]:
+    rows = await Club.select(Club.activities).where(Club.listed.eq(True))
+    return sorted({a for r in rows for a in activity_list(r["activities"])})
+
+
+async def directory(filters: DirectoryFilters, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Listed clubs with member count and next event: three queries, whatever the club count."""
+    query = Club.select(
+        Club.id, Club.slug, Club.name, Club.kind, Club.activities, Club.timezone
+    ).where(Club.listed.eq(True))
+    if filters.kind:
+        query = query.where(Club.kind == filters.kind)
+    if filters.activity:
+        a = filters.activity
+        query = query.where(
+            (Club.activities == a)
+            | Club.activities.like(f"{a},%")
+            | Club.activities.like(f"%,{a}")
+            | Club.activities.like(f"%,{a},%")
+        )
+    clubs = await query.order_by(Club.name)
+    if not clubs:
+        return clubs
+    ids = [c["id"] for c in clubs]
+    counts = await member_counts(ids)
+    upcoming = await next_events(ids, now)
+    for c in clubs:
+        c["member_count"] = counts.get(c["id"], 0)
+        c["next_event"] = upcoming.get(c["id"])
+        c["activity_list"] = activity_list(c["activities"])
+    return clubs
+
+
+async def member_counts(club_ids: list[int]) -> dict[int, int]:
+    rows = (
+        await Membership.select(Membership.club, Count(Membership.id, alias="n"))
+        .where(Membership.club.is_in(club_ids) & Membership.blocked.eq(False))
+        .group_by(Membership.club)
+    )
+    return {int(r["club"]): int(r["n"]) for r in rows}
+
+
+async def next_events(club_ids: list[int], now: datetime | None = None) -> dict[int, dict]:
+    """Each club's next scheduled event, in one query (a window function both engines run)."""
+    rows = await Event.select(Event.id, Event.club, Event.title, Event.starts_at).where(
+        Event.club.is_in(club_ids),
+        WhereRaw(
+            "event.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER "
+            "(PARTITION BY club ORDER BY starts_at, id) AS rn FROM event "
+            "WHERE status = {} AND starts_at >= {}) AS ranked WHERE rn = 1)",
+            EventStatus.scheduled.value,
+            now or timefmt.utcnow(),
+        ),
+    )
+    return {int(r["club"]): r for r in rows}
+
+
+# ---------------------------------------------------------------- one club
+
+
+async def get_club(slug: str) -> dict[str, Any] | None:
+    if not SLUG_RE.match(slug):
+        return None
+    return await Club.select().where(Club.slug == slug).first()
+
+
+async def membership_of(member_id: int | None, club_id: int) -> dict[str, Any] | None:
+    if member_id is None:
+        return None
+    return (
+        await Membership.select()
+        .where((Membership.member == member_id) & (Membership.club == club_id))
+        .first()
+    )
+
+
+async def organizers(club_id: int) -> list[dict[str, Any]]:
+    return (
+        await Membership.select(
+            Membership.member.id.as_alias("member_id"),
+            Membership.member.display_name.as_alias("display_name"),
+        )
+        .where(
+            (Membership.club == club_id)
+            & (Membership.role == Role.organizer.value)
+            & Membership.blocked.eq(False)
+        )
+        .order_by(Membership.joined_at)
+    )
+
+
+async def newcomers(
+    club_id: int, viewer_id: int, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Members who joined in the last 30 days and allow greetings, minus the viewer, each
+    marked `greeted` when the viewer has already sent them a note.
+
+    Callers must check the viewer is a member of the club: this list is for members only."""
+    since = (now or timefmt.utcnow()) - timedelta(days=NEWCOMER_DAYS)
+    rows = (
+        await Membership.select(
+            Membership.member.id.as_alias("member_id"),
+            Membership.member.display_name.as_alias("display_name"),
+            Membership.joined_at,
+        )
+        .where(
+            (Membership.club == club_id)
+            & (Membership.joined_at >= since)
+            & Membership.blocked.eq(False)
+            & (Membership.member != viewer_id)
+            & Membership.member.allow_greetings.eq(True)
+            & Membership.member.deleted_at.is_null()
+        )
+        .order_by(Membership.joined_at, ascending=False)
+    )
+    sent = {
+        int(r["newcomer"])
+        for r in await WelcomeNote.select(WelcomeNote.newcomer).where(
+            (WelcomeNote.club == club_id) & (WelcomeNote.author == viewer_id)
+        )
+    }
+    for r in rows:
+        r["greeted"] = r["member_id"] in sent
+    return rows
+
+
+async def member_count(club_id: int) -> int:
+    return (await member_counts([club_id])).get(club_id, 0)
+
+
+# ---------------------------------------------------------------- create and edit
+
+
+@dataclass
+class ClubForm:
+    name: str = ""
+    slug: str = ""
+    kind: str = ClubKind.activity.value
+    activities: str = ""
+    description: str = ""
+    timezone: str = "UTC"
+    welcome_message: str = ""
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
+    return slug
+
+
+def validate_club_form(data: dict[str, str], *, new: bool) -> tuple[ClubForm, dict[str, str]]:
+    form = ClubForm(
+        name=" ".join(data.get("name", "").split())[:200],
+        slug=data.get("slug", "").strip().lower()[:100],
+        kind=data.get("kind", "").strip(),
+        activities=", ".join(parse_activities(data.get("activities", "")[:1000])),
+        description=data.get("description", "").replace("\r\n", "\n").strip(),
+        timezone=data.get("timezone", "").strip()[:64],
+        welcome_message=data.get("welcome_message", "").replace("\r\n", "\n").strip(),
+    )
+    errors: dict[str, str] = {}
+    if not form.name:
+        errors["name"] = "Give the club a name."
+    elif len(form.name) > 100:
+        errors["name"] = "Keep the name to 100 characters or fewer."
+    if new:
+        if not form.slug:
+            form.slug = slugify(form.name)
+        if not SLUG_RE.match(form.slug) or form.slug in RESERVED_SLUGS:
+            errors["slug"] = (
+                "Use 2 to 60 lower-case letters, digits and dashes, e.g. “denver-hikers”."
+            )
+    if form.kind not in {k.value for k in ClubKind}:
+        errors["kind"] = "Choose what kind of group this is."
+    if len(form.activities) > 255:
+        errors["activities"] = "That's a lot of activities: keep the list under 255 characters."
+    if len(form.description) > MAX_SOURCE:
+        errors["description"] = f"Keep the description to {MAX_SOURCE:,} characters or fewer."
+    if not timefmt.is_zone(form.timezone):
+        errors["timezone"] = "Choose a time zone from the list, e.g. America/Denver."
+    if len(form.welcome_message) > 2000:
+        errors["welcome_message"] = "Keep the welcome message to 2,000 characters or fewer."
+    return form, errors
+
+
+def _activities_column(form: ClubForm) -> str:
+    return ",".join(parse_activities(form.activities))
+
+
+async def suggest_slug(slug: str) -> str:
+    base = slug[:55].strip("-") or "club"
+    taken = {r["slug"] for r in await Club.select(Club.slug).where(Club.slug.like(f"{base}%"))}
+    for n in range(2, 1000):
+        candidate = f"{base}-{n}"
+        if candidate not in taken:
+            return candidate
+    return f"{base}-{int(timefmt.utcnow().timestamp())}"
+
+
+async def create_club(form: ClubForm, creator_id: int) -> int:
+    """Insert the club and make its creator organizer. Raises ClubError on a taken slug."""
+    if await Club.exists().where(Club.slug == form.slug):
+        raise ClubError("slug")
+    try:
+        async with write_transaction():
+            rows = await Club.insert(
+                Club(
+                    slug=form.slug,
+                    name=form.name,
+                    kind=form.kind,
+                    activities=_activities_column(form),
+                    description=form.description,
+                    timezone=form.timezone,
+                    welcome_message=form.welcome_message,
+                )
+            ).returning(Club.id)
+            club_id = int(rows[0]["id"])
+            await Membership.insert(
+                Membership(member=creator_id, club=club_id, role=Role.organizer.value)
+            )
+    except Exception as exc:
+        if is_unique_violation(exc):
+            raise ClubError("slug") from exc
+        raise
+    return club_id
+
+
+async def update_club(club_id: int, form: ClubForm) -> None:
+    await Club.update(
+        {
+            Club.name: form.name,
+            Club.kind: form.kind,
+            Club.activities: _activities_column(form),
+            Club.description: form.description,
+            Club.timezone: form.timezone,
+            Club.welcome_message: form.welcome_message,
+            Club.updated_at: timefmt.utcnow(),
+        }
+    ).where(Club.id == club_id)
+
+
+def form_from_club(club: dict[str, Any]) -> ClubForm:
+    return ClubForm(
+        name=club["name"],
+        slug=club["slug"],
+        kind=club["kind"],
+        activities=", ".join(activity_list(club["activities"])),
+        description=club["description"],
+        timezone=club["timezone"],
+        welcome_message=club["welcome_message"],
+    )
+
+
+# ---------------------------------------------------------------- membership
+
+
+async def _lock_club(club_id: int) -> None:
+    """Serialize membership changes of one club (SQLite: BEGIN IMMEDIATE did it already)."""
+    if isinstance(engine_finder(), PostgresEngine):
+        await Club.select(Club.id).where(Club.id == club_id).lock_rows()
+
+
+async def _organizer_count(club_id: int) -> int:
+    return await Membership.count().where(
+        (Membership.club == club_id)
+        & (Membership.role == Role.organizer.value)
+        & Membership.blocked.eq(False)
+    )
+
+
+def welcome_dedupe_key(club_id: int, member_id: int, joined_at: datetime) -> str:
+    stamp = joined_at.astimezone(timefmt.zone("UTC")).strftime("%Y%m%dT%H%M%S%f")
+    return f"welcome:{club_id}:{member_id}:{stamp}"
+
+
+async def join(member_id: int, club_id: int, now: datetime | None = None) -> bool:
+    """Join the club; True when a membership was created. A second join changes nothing.
+
+    Raises ClubError(403) for a member an organizer has removed and blocked."""
+    joined_at = now or timefmt.utcnow()
+    async with write_transaction():
+        existing = await membership_of(member_id, club_id)
+        if existing is not None:
+            if existing["blocked"]:
+                raise ClubError("The organizers of this club have removed you from it.", 403)
+            return False
+        rows = (
+            await Membership.insert(
+                Membership(
+                    member=member_id,
+                    club=club_id,
+                    role=Role.member.value,
+                    joined_at=joined_at,
+                )
+            )
+            .on_conflict(action="DO NOTHING")
+            .returning(Membership.id)
+        )
+        if not rows:
+            return False
+        await outbox.add(
+            "welcome",
+            welcome_dedupe_key(club_id, member_id, joined_at),
+            recipient=member_id,
+            club=club_id,
+        )
+    return True
+
+
+async def leave(member_id: int, club_id: int) -> bool:
+    """Leave the club; False when not a member. The last organizer must hand over first.
+
+    A blocked membership is kept (it is what stops the member rejoining)."""
+    async with write_transaction():
+        await _lock_club(club_id)
+        existing = await membership_of(member_id, club_id)
+        if existing is None or existing["blocked"]:
+            return False
+        if existing["role"] == Role.organizer.value and await _organizer_count(club_id) <= 1:
+            raise ClubError(
+                "You're this club's only organizer. Make another member co-organizer "
+                "before you leave.",
+                409,
+            )
+        await Membership.delete().where(Membership.id == existing["id"])
+    return True
+
+
+async def team(club_id: int) -> list[dict[str, Any]]:
+    return (
+        await Membership.select(
+            Membership.member.id.as_alias("member_id"),
+            Membership.member.display_name.as_alias("display_name"),
+            Membership.role,
+            Membership.joined_at,
+            Membership.blocked,
+        )
+        .where(Membership.club == club_id)
+        .order_by(Membership.role, ascending=False)
+        .order_by(Membership.joined_at)
+    )
+
+
+async def _require_organizer(actor_id: int, club_id: int) -> None:
+    row = await membership_of(actor_id, club_id)
+    if row is None or row["blocked"] or row["role"] != Role.organizer.value:
+        raise ClubError("Only this club's organizers can do that.", 403)
+
+
+async def _target(club_id: int, member_id: int) -> dict[str, Any]:
+    row = await membership_of(member_id, club_id)
+    if row is None or row["blocked"]:
+        raise ClubError("That person isn't a member of this club.", 404)
+    return row
+
+
+async def promote(actor_id: int, club_id: int, member_id: int) -> None:
+    async with write_transaction():
+        await _lock_club(club_id)
+        await _require_organizer(actor_id, club_id)
+        target = await _target(club_id, member_id)
+        await Membership.update({Membership.role: Role.organizer.value}).where(
+            Membership.id == target["id"]
+        )
+
+
+async def step_down(actor_id: int, club_id: int, member_id: int) -> None:
+    """An organizer steps down (member_id == actor) or turns a co-organizer into a member."""
+    async with write_transaction():
+        await _lock_club(club_id)
+        await _require_organizer(actor_id, club_id)
+        target = await _target(club_id, member_id)
+        if target["role"] != Role.organizer.value:
+            return
+        if await _organizer_count(club_id) <= 1:
+            raise ClubError(
+                "A club needs at least one organizer. Make someone else co-organizer first.",
+                409,
+            )
+        await Membership.update({Membership.role: Role.member.value}).where(
+            Membership.id == target["id"]
+        )
+
+
+async def remove(actor_id: int, club_id: int, member_id: int, *, block: bool = False) -> None:
+    """Remove a member; with `block` they cannot rejoin. The club keeps an organizer."""
+    async with write_transaction():
+        await _lock_club(club_id)
+        await _require_organizer(actor_id, club_id)
+        target = await _target(club_id, member_id)
+        if target["role"] == Role.organizer.value and await _organizer_count(club_id) <= 1:
+            raise ClubError(
+                "A club needs at least one organizer. Make someone else co-organizer first.",
+                409,
+            )
+        if block:
+            await Membership.update(
+                {Membership.blocked: True, Membership.role: Role.member.value}
+            ).where(Membership.id == target["id"])
+        else:
+            await Membership.delete().where(Membership.id == target["id"])
+
+
+# ---------------------------------------------------------------- welcome notes
+
+
+def validate_note(message: str) -> str:
+    text = message.replace("\r\n", "\n").strip()
+    if not text:
+        raise ClubError("Write a few words first.")
+    if len(text) > NOTE_MAX:
+        raise ClubError(f"Keep it to {NOTE_MAX} characters (this one has {len(text)}).")
+    return text
+
+
+async def is_newcomer(club_id: int, member_id: int, now: datetime | None = None) -> bool:
+    since = (now or timefmt.utcnow()) - timedelta(days=NEWCOMER_DAYS)
+    return await Membership.exists().where(
+        (Membership.club == club_id)
+        & (Membership.member == member_id)
+        & (Membership.joined_at >= since)
+        & Membership.blocked.eq(False)
+        & Membership.member.allow_greetings.eq(True)
+        & Membership.member.deleted_at.is_null()
+    )
+
+
+async def send_note(
+    author_id: int, club_id: int, newcomer_id: int, message: str, now: datetime | None = None
+) -> int:
+    """Write one welcome note. Raises ClubError: 403 for non-members, 422 for bad input,
+    409 for a second note to the same newcomer."""
+    text = validate_note(message)
+    if not await membership_of_active(author_id, club_id):
+        raise ClubError("Only members of this club can welcome its newcomers.", 403)
+    if newcomer_id == author_id or not await is_newcomer(club_id, newcomer_id, now):
+        raise ClubError("That person isn't a newcomer of this club (or has greetings off).")
+    try:
+        async with write_transaction():
+            rows = (
+                await WelcomeNote.insert(
+                    WelcomeNote(club=club_id, author=author_id, newcomer=newcomer_id, message=text)
+                )
+                .on_conflict(action="DO NOTHING")
+                .returning(WelcomeNote.id)
+            )
+    except Exception as exc:
+        if not is_unique_violation(exc):
+            raise
+        rows = []
+    if not rows:
+        raise ClubError("You've already welcomed this newcomer. One note each keeps it warm.", 409)
+    return int(rows[0]["id"])
+
+
+async def membership_of_active(member_id: int, club_id: int) -> bool:
+    row = await membership_of(member_id, club_id)
+    return row is not None and not row["blocked"]
+
+
+# ---------------------------------------------------------------- the newcomer's side
+
+
+async def notes_for(member_id: int) -> list[dict[str, Any]]:
+    return (
+        await WelcomeNote.select(
+            WelcomeNote.id,
+            WelcomeNote.message,
+            WelcomeNote.created_at,
+            WelcomeNote.author.display_name.as_alias("author_name"),
+            WelcomeNote.club.name.as_alias("club_name"),
+            WelcomeNote.club.slug.as_alias("club_slug"),
+        )
+        .where((WelcomeNote.newcomer == member_id) & WelcomeNote.hidden.eq(False))
+        .order_by(WelcomeNote.created_at, ascending=False)
+        .limit(100)
+    )
+
+
+async def recent_welcomes(member_id: int, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Welcome messages of the clubs the member joined in the last 30 days."""
+    since = (now or timefmt.utcnow()) - timedelta(days=NEWCOMER_DAYS)
+    rows = (
+        await Membership.select(
+            Membership.club.name.as_alias("club_name"),
+            Membership.club.slug.as_alias("club_slug"),
+            Membership.club.welcome_message.as_alias("welcome_message"),
+            Membership.joined_at,
+        )
+        .where(
+            (Membership.member == member_id)
+            & (Membership.joined_at >= since)
+            & Membership.blocked.eq(False)
+        )
+        .order_by(Membership.joined_at, ascending=False)
+    )
+    return [r for r in rows if r["welcome_message"]]
+
+
+async def allows_greetings(member_id: int) -> bool:
+    row = await Member.select(Member.allow_greetings).where(Member.id == member_id).first()
+    return bool(row and row["allow_greetings"])
+
+
+async def set_greetings(member_id: int, allow: bool) -> None:
+    await Member.update({Member.allow_greetings: allow}).where(Member.id == member_id)
+
+
+async def hide_note(member_id: int, note_id: int) -> bool:
+    """Only the newcomer the note is addressed to can hide it; False otherwise."""
+    rows = (
+        await WelcomeNote.update({WelcomeNote.hidden: True})
+        .where((WelcomeNote.id == note_id) & (WelcomeNote.newcomer == member_id))
+        .returning(WelcomeNote.id)
+    )
+    return bool(rows)
+
+
+async def report_note(member_id: int, note_id: int, reason: str = "") -> bool:
+    """Hide the note and file one Report for the club's organizers (a repeat files none)."""
+    async with write_transaction():
+        note = (
+            await WelcomeNote.select(WelcomeNote.id, WelcomeNote.club, WelcomeNote.reported_at)
+            .where((WelcomeNote.id == note_id) & (WelcomeNote.newcomer == member_id))
+            .first()
+        )
+        if note is None:
+            return False
+        if note["reported_at"] is None:
+            await Report.insert(
+                Report(
+                    club=note["club"],
+                    reporter=member_id,
+                    subject_kind="note",
+                    subject_id=note_id,
+                    reason=reason.strip()[:1000],
+                )
+            )
+        await WelcomeNote.update(
+            {WelcomeNote.hidden: True, WelcomeNote.reported_at: timefmt.utcnow()}
+        ).where(WelcomeNote.id == note_id)
+    return True
+
+
+async def account_context(member_id: int) -> dict[str, Any]:
+    """What /account shows about clubs: fresh welcome messages, notes, the greetings switch."""
+    return {
+        "club_welcomes": await recent_welcomes(member_id),
+        "welcome_notes": await notes_for(member_id),
+        "allow_greetings": await allows_greetings(member_id),
+    }
