@@ -78,7 +78,8 @@ class PanelState:
 
     @property
     def can_cancel(self) -> bool:
-        return self.status in (GOING, WAITLISTED) and self.closed_reason != "past"
+        closed_for_good = self.closed_reason in ("past", "cancelled")
+        return self.status in (GOING, WAITLISTED) and not closed_for_good
 
 
 def _stamp(moment: datetime) -> str:
@@ -230,7 +231,7 @@ async def respond(
         now = now or utcnow()
         check_open(event, now, response)
         if await _blocked(member_id, event["club"]):
-            raise RsvpRefused("You can't RSVP to this club's events.", status_code=403)
+            raise RsvpRefused("You can't RSVP to this club's events.")
         mine = (
             await Rsvp.select(Rsvp.id, Rsvp.status, Rsvp.guests)
             .where((Rsvp.event == event_id) & (Rsvp.member == member_id))

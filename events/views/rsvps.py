@@ -1,0 +1,164 @@
+"""RSVP endpoints: the one-tap answer (panel fragment for htmx, 303 otherwise) and the
+organizers' CSV export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from events.auth import current_member, login_redirect
+from events.db import is_unique_violation
+from events.services import rsvps
+from events.services.permissions import is_organizer
+from events.tables import Event, RsvpStatus
+from events.templating import render, wants_fragment
+from events.views.pages import event_context, load_event, path_id
+
+log = logging.getLogger(__name__)
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc).lower()
+
+
+async def render_panel(
+    request: Request,
+    event_id: int,
+    *,
+    message: str = "",
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    """The event page, or only its RSVP panel for htmx, freshly read after the change."""
+    event = await load_event(request)
+    context: dict[str, Any] = await event_context(request, event)
+    context["rsvp_message"] = message
+    context["rsvp_error"] = error
+    headers = {"Cache-Control": "no-store"}
+    if status_code == 503:
+        headers["Retry-After"] = "2"
+    return render(
+        request,
+        "event.html",
+        context,
+        block="rsvp_panel",
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+async def rsvp(request: Request) -> Response:
+    event_id = path_id(request)
+    event_url = f"/events/{event_id}"
+    member = current_member(request)
+    if member is None:
+        if wants_fragment(request):
+            # htmx follows a 303 inside the XHR; a full-page redirect needs its header.
+            return Response(status_code=204, headers={"HX-Redirect": f"/login?next={event_url}"})
+        return login_redirect(request, event_url)
+
+    form = await request.form()
+    response = str(form.get("response", "")).strip().lower()
+    guests_text = str(form.get("guests", "") or "0").strip()
+    try:
+        guests = int(guests_text)
+    except ValueError:
+        return await render_panel(
+            request, event_id, error="Guests should be a whole number.", status_code=422
+        )
+    visibility = form.get("visibility")
+    try:
+        outcome = await rsvps.respond(
+            event_id,
+            member.id,
+            response,
+            guests,
+            attested=form.get("attest") in ("on", "yes", "1", "true"),
+            visibility=str(visibility) if visibility else None,
+        )
+        message = outcome.message
+    except rsvps.RsvpRefused as exc:
+        return await render_panel(request, event_id, error=exc.message, status_code=422)
+    except LookupError:
+        raise HTTPException(404, "We couldn't find that event.") from None
+    except Exception as exc:
+        if is_unique_violation(exc):
+            # A racing duplicate of this same answer got there first: it is done.
+            message = "Got it."
+        elif _is_busy(exc):
+            log.warning("RSVP to event %s waited too long for the database", event_id)
+            return await render_panel(
+                request,
+                event_id,
+                error="Lots of people are answering right now. Please try again in a moment.",
+                status_code=503,
+            )
+        else:
+            raise
+    if not wants_fragment(request):
+        return RedirectResponse(event_url, status_code=303)
+    return await render_panel(request, event_id, message=message)
+
+
+def csv_cell(value: Any) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def _iso(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+async def attendees_csv(request: Request) -> Response:
+    event_id = path_id(request)
+    member = current_member(request)
+    if member is None:
+        return login_redirect(request)
+    event = await Event.select(Event.id, Event.club).where(Event.id == event_id).first()
+    if event is None:
+        raise HTTPException(404, "We couldn't find that event.")
+    if not await is_organizer(member.id, event["club"]):
+        raise HTTPException(403, "Only the club's organizers can download the attendee list.")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(["name", "status", "guests", "rsvp_at"])
+    for row in await rsvps.attendee_rows(event_id):
+        answered = row["updated_at"] if row["status"] == RsvpStatus.not_going.value else None
+        writer.writerow(
+            [
+                csv_cell(row["name"]),
+                rsvps.STATUS_LABELS.get(row["status"], row["status"]),
+                row["guests"],
+                _iso(answered or row["queued_at"]),
+            ]
+        )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="event-{event_id}-attendees.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+routes = [
+    Route("/events/{id:int}/rsvp", rsvp, methods=["POST"], name="event_rsvp"),
+    Route("/events/{id:int}/attendees.csv", attendees_csv, name="event_attendees_csv"),
+]
