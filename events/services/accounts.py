@@ -146,3 +146,59 @@ async def create_confirmed_member(email: str, display_name: str, password_hash: 
         )
     ).returning(Member.id)
     return int(rows[0]["id"])
+
+
+RESET_PURPOSE = "password-reset"
+RESET_MAX_AGE = 3600
+
+
+async def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address has a confirmed account; silently nothing otherwise
+    (the caller answers the same way in both cases)."""
+    row = (
+        await Member.select(Member.id, Member.password_hash)
+        .where(
+            (Member.email == normalize_email(email))
+            & Member.email_confirmed.eq(True)
+            & Member.deleted_at.is_null()
+        )
+        .first()
+    )
+    if row is None:
+        return
+    token = tokens.make_link_token(
+        RESET_PURPOSE, str(row["id"]), confirm_bind(row["password_hash"])
+    )
+    await outbox.add(
+        "password_reset", f"password-reset:{token}", recipient=row["id"], payload={"token": token}
+    )
+
+
+async def read_reset_token(token: str) -> int | None:
+    """The member of a genuine, unexpired reset link that has not been used yet (using it
+    changes the password hash the token is bound to)."""
+    try:
+        member_id = int(token.split(".", 1)[0])
+    except ValueError:
+        return None
+    row = (
+        await Member.select(Member.password_hash)
+        .where((Member.id == member_id) & Member.deleted_at.is_null())
+        .first()
+    )
+    if row is None:
+        return None
+    subject = tokens.read_link_token(
+        RESET_PURPOSE,
+        token,
+        bind_for={str(member_id): confirm_bind(row["password_hash"])},
+        max_age=RESET_MAX_AGE,
+    )
+    return member_id if subject else None
+
+
+async def set_password(member_id: int, password: str) -> None:
+    password_hash = await passwords.hash_password_async(password)
+    await Member.update({Member.password_hash: password_hash, Member.email_confirmed: True}).where(
+        Member.id == member_id
+    )
