@@ -1,0 +1,132 @@
+"""A member's privacy controls: settings (discreet mode, reminders, who sees me), data export,
+account deletion."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from events import passwords
+from events.auth import current_member, end_session, login_redirect
+from events.services import privacy
+from events.tables import Member, Visibility
+from events.templating import render
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def settings_page(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return login_redirect(request)
+    row = (
+        await Member.select(Member.discreet, Member.reminders, Member.default_visibility)
+        .where(Member.id == member.id)
+        .first()
+    )
+    saved = request.query_params.get("saved") == "1"
+    return render(
+        request, "account_settings.html", {"prefs": row, "saved": saved}, headers=NO_STORE
+    )
+
+
+async def save_settings(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return login_redirect(request, "/account/settings")
+    form = await request.form()
+    visibility = str(form.get("default_visibility", ""))
+    if visibility not in {v.value for v in Visibility}:
+        row = {
+            "discreet": form.get("discreet") == "on",
+            "reminders": form.get("reminders") == "on",
+            "default_visibility": Visibility.initials.value,
+        }
+        return render(
+            request,
+            "account_settings.html",
+            {"prefs": row, "error": "Choose who sees that you are going."},
+            status_code=422,
+            headers=NO_STORE,
+        )
+    await privacy.update_settings(
+        member.id,
+        discreet=form.get("discreet") == "on",
+        reminders=form.get("reminders") == "on",
+        default_visibility=visibility,
+    )
+    return RedirectResponse("/account/settings?saved=1", status_code=303)
+
+
+async def export(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return login_redirect(request)
+    data = await privacy.export_member_data(member.id)
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={
+            **NO_STORE,
+            "Content-Disposition": 'attachment; filename="steady-my-data.json"',
+        },
+    )
+
+
+async def delete_page(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return login_redirect(request)
+    alone = await privacy.sole_organizer_clubs(member.id)
+    return render(request, "account_delete.html", {"alone": alone, "error": ""}, headers=NO_STORE)
+
+
+async def delete_account(request: Request) -> Response:
+    member = current_member(request)
+    if member is None:
+        return login_redirect(request, "/account/delete")
+    form = await request.form()
+    row = await Member.select(Member.password_hash).where(Member.id == member.id).first()
+    ok = await passwords.verify_password_async(
+        str(form.get("password", ""))[:200], row["password_hash"] if row else None
+    )
+    if not ok or form.get("confirm") != "on":
+        message = (
+            "Enter your password to confirm."
+            if not ok
+            else "Tick the box to confirm that you want to delete your account."
+        )
+        alone = await privacy.sole_organizer_clubs(member.id)
+        return render(
+            request,
+            "account_delete.html",
+            {"alone": alone, "error": message},
+            status_code=422,
+            headers=NO_STORE,
+        )
+    try:
+        await privacy.erase_member(member.id)
+    except privacy.SoleOrganizerError as exc:
+        return render(
+            request,
+            "account_delete.html",
+            {"alone": exc.clubs, "error": "Hand over your clubs first."},
+            status_code=409,
+            headers=NO_STORE,
+        )
+    response = render(request, "account_deleted.html", {"user": None}, headers=NO_STORE)
+    await end_session(request, response)
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+routes = [
+    Route("/account/settings", settings_page, methods=["GET"], name="account_settings"),
+    Route("/account/settings", save_settings, methods=["POST"]),
+    Route("/account/export", export, methods=["GET"], name="account_export"),
+    Route("/account/delete", delete_page, methods=["GET"], name="account_delete"),
+    Route("/account/delete", delete_account, methods=["POST"]),
+]
