@@ -7,11 +7,13 @@ from starlette.staticfiles import StaticFiles
 
 from events.settings import Settings
 from events.templating import STATIC_DIR
-from events.views import accounts, clubs, dev, health, pages, rsvps
+from events.views import accounts, clubs, dev, feeds, health, pages, rsvps
 
 
 def build_routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
+        # Feeds first: `/events/{id}.ics` and `/clubs/{slug}/calendar.ics` beside page routes.
+        *feeds.routes,
         *pages.routes,
         *rsvps.routes,
         *accounts.routes,

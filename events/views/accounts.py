@@ -12,6 +12,7 @@ from events.services import accounts
 from events.tables import Membership, Rsvp, RsvpStatus
 from events.templating import render
 from events.timefmt import utcnow
+from events.views import feeds
 
 LOGIN_LIMIT = (10, 300)  # attempts per 5 minutes, per address and per client
 SIGNUP_LIMIT = (10, 3600)
@@ -163,7 +164,7 @@ async def account(request: Request) -> Response:
     return render(
         request,
         "account.html",
-        {"rsvps": rsvps, "clubs": clubs},
+        {"rsvps": rsvps, "clubs": clubs, **await feeds.account_feed_context(member.id)},
         headers={"Cache-Control": "no-store"},
     )
 
