@@ -1,0 +1,88 @@
+"""`STEADY_ENV=prod` as a real server: HSTS, Host checks, Secure cookies, no dev pages,
+no stack traces, bounded request bodies."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests import helpers
+from tests.helpers import PASSWORD
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def prod_server(migrated_database) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "STEADY_ENV": "prod", "BASE_URL": f"http://127.0.0.1:{port}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "events.cli", "web", "--port", str(port), "--quiet"], env=env
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/healthz", timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+async def test_prod_sends_hsts_and_hides_dev_pages(prod_server):
+    async with httpx.AsyncClient(base_url=prod_server) as client:
+        home = await client.get("/")
+        assert home.status_code == 200
+        assert "max-age=31536000" in home.headers["strict-transport-security"]
+        assert (await client.get("/dev/mail")).status_code == 404
+        assert "Running in development" not in (await client.get("/signup/sent")).text
+
+
+async def test_prod_refuses_unknown_host_headers(prod_server):
+    async with httpx.AsyncClient(base_url=prod_server) as client:
+        response = await client.get("/", headers={"Host": "evil.example"})
+        assert response.status_code == 400
+
+
+async def test_prod_session_cookie_is_secure(prod_server):
+    await helpers.make_member(email="riley@example.org")
+    async with httpx.AsyncClient(base_url=prod_server) as client:
+        await client.get("/login")
+        token = client.cookies["csrftoken"]
+        response = await client.post(
+            "/login",
+            data={"email": "riley@example.org", "password": PASSWORD, "csrftoken": token},
+        )
+        assert response.status_code == 303
+        cookie = response.headers["set-cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+async def test_oversized_bodies_are_refused(prod_server):
+    async with httpx.AsyncClient(base_url=prod_server) as client:
+        await client.get("/login")
+        token = client.cookies["csrftoken"]
+        response = await client.post(
+            "/signup",
+            data={"csrftoken": token, "display_name": "x" * 400_000},
+        )
+        assert response.status_code == 413
+
+
+async def test_errors_show_no_stack_trace(prod_server):
+    async with httpx.AsyncClient(base_url=prod_server) as client:
+        response = await client.get("/events/1%00")
+        assert response.status_code in (400, 404)
+        assert "Traceback" not in response.text and 'File "' not in response.text
