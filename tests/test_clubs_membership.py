@@ -35,7 +35,7 @@ async def test_anonymous_visitor_is_asked_to_log_in(client):
 
 
 async def test_join_plain_form_redirects_and_shows_welcome_message(client):
-    _, club = await setup_club()
+    await setup_club()
     member = await helpers.make_member()
     await helpers.login(client, member)
     before = await client.get("/clubs/trail-club")

@@ -187,8 +187,8 @@ async def organizers(club_id: int) -> list[dict[str, Any]]:
 async def newcomers(
     club_id: int, viewer_id: int, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Members who joined in the last 30 days and allow greetings, minus the viewer, each
-    marked `greeted` when the viewer has already sent them a note.
+    """Members (not organizers) who joined in the last 30 days and allow greetings, minus the
+    viewer, each marked `greeted` when the viewer has already sent them a note.
 
     Callers must check the viewer is a member of the club: this list is for members only."""
     since = (now or timefmt.utcnow()) - timedelta(days=NEWCOMER_DAYS)
@@ -202,6 +202,7 @@ async def newcomers(
             (Membership.club == club_id)
             & (Membership.joined_at >= since)
             & Membership.blocked.eq(False)
+            & (Membership.role == Role.member.value)
             & (Membership.member != viewer_id)
             & Membership.member.allow_greetings.eq(True)
             & Membership.member.deleted_at.is_null()
@@ -514,6 +515,7 @@ async def is_newcomer(club_id: int, member_id: int, now: datetime | None = None)
         & (Membership.member == member_id)
         & (Membership.joined_at >= since)
         & Membership.blocked.eq(False)
+        & (Membership.role == Role.member.value)
         & Membership.member.allow_greetings.eq(True)
         & Membership.member.deleted_at.is_null()
     )

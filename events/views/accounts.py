@@ -6,9 +6,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import ratelimit
-from events.auth import current_member, end_session, login_redirect, safe_next, start_session
-from events.services import accounts
+from events import passwords, ratelimit
+from events.auth import (
+    current_member,
+    end_all_sessions,
+    end_session,
+    login_redirect,
+    safe_next,
+    start_session,
+)
+from events.services import accounts, clubs
 from events.tables import Membership, Rsvp, RsvpStatus
 from events.templating import render
 from events.timefmt import utcnow
@@ -152,22 +159,76 @@ async def account(request: Request) -> Response:
         )
         .order_by(Rsvp.event.starts_at)
     )
-    clubs = (
+    my_clubs = (
         await Membership.select(
             Membership.role,
             Membership.club.slug.as_alias("slug"),
             Membership.club.name.as_alias("name"),
         )
-        .where(Membership.member == member.id)
+        .where((Membership.member == member.id) & Membership.blocked.eq(False))
         .order_by(Membership.club.name)
     )
     return render(
         request,
         "account.html",
-        {"rsvps": rsvps, "clubs": clubs, **await feeds.account_feed_context(member.id)},
+        {
+            "rsvps": rsvps,
+            "clubs": my_clubs,
+            **await clubs.account_context(member.id),
+            **await feeds.account_feed_context(member.id),
+        },
         headers={"Cache-Control": "no-store"},
     )
 
+
+async def password_forgot_form(request: Request) -> Response:
+    return render(request, "password_forgot.html", {"sent": False})
+
+
+async def password_forgot(request: Request) -> Response:
+    data = await form_data(request)
+    email = accounts.normalize_email(data.get("email", ""))[:254]
+    redis = request.app.state.redis
+    allowed = await ratelimit.allow(redis, f"reset:ip:{client_ip(request)}", *SIGNUP_LIMIT)
+    allowed = await ratelimit.allow(redis, f"reset:email:{email}", 3, 3600) and allowed
+    if allowed and accounts.EMAIL_RE.match(email):
+        await accounts.request_password_reset(email)
+    # The same page whether or not the address has an account, and whether or not it was limited.
+    return render(request, "password_forgot.html", {"sent": True})
+
+
+async def password_reset_form(request: Request) -> Response:
+    token = request.query_params.get("token", "")[:200]
+    valid = await accounts.read_reset_token(token) is not None
+    return render(
+        request,
+        "password_reset.html",
+        {"token": token, "valid": valid, "errors": {}},
+        status_code=200 if valid else 410,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+async def password_reset(request: Request) -> Response:
+    data = await form_data(request)
+    token = data.get("token", "")[:200]
+    member_id = await accounts.read_reset_token(token)
+    if member_id is None:
+        return render(request, "password_reset.html", {"valid": False}, status_code=410)
+    password = data.get("password", "")
+    if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
+        errors = {"password": f"Use {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters."}
+        return render(
+            request,
+            "password_reset.html",
+            {"token": token, "valid": True, "errors": errors},
+            status_code=422,
+        )
+    await accounts.set_password(member_id, password)
+    await end_all_sessions(member_id)  # every other device is signed out
+    response = RedirectResponse("/account", status_code=303)
+    await start_session(response, member_id)
+    return response
 
 routes = [
     Route("/login", login_form, methods=["GET"], name="login"),
@@ -179,4 +240,8 @@ routes = [
     Route("/signup/confirm", signup_confirm_page, methods=["GET"], name="signup_confirm"),
     Route("/signup/confirm", signup_confirm, methods=["POST"]),
     Route("/account", account, name="account"),
+    Route("/password/forgot", password_forgot_form, methods=["GET"], name="password_forgot"),
+    Route("/password/forgot", password_forgot, methods=["POST"]),
+    Route("/password/reset", password_reset_form, methods=["GET"], name="password_reset"),
+    Route("/password/reset", password_reset, methods=["POST"]),
 ]
