@@ -7,7 +7,7 @@ from starlette.staticfiles import StaticFiles
 
 from events.settings import Settings
 from events.templating import STATIC_DIR
-from events.views import accounts, clubs, dev, feeds, health, pages, rsvps
+from events.views import accounts, clubs, dev, feeds, health, organizer, pages, rsvps
 
 
 def build_routes(settings: Settings) -> list[BaseRoute]:
@@ -19,6 +19,7 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *accounts.routes,
         *clubs.routes,
         *health.routes,
+        *organizer.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     if not settings.is_prod:

@@ -52,3 +52,23 @@ def local_starts(first: datetime, repeat: Repeat, until: date) -> list[datetime]
 
 def to_utc(local: datetime, tz: str) -> datetime:
     return local.replace(tzinfo=zone(tz)).astimezone(UTC)
+
+
+def dst_problem(local: datetime, tz: str) -> str | None:
+    """'gap' when the wall-clock time does not exist in `tz` (clocks spring forward past it),
+    'ambiguous' when it happens twice (clocks fall back), else None."""
+    tzinfo = zone(tz)
+    early = local.replace(tzinfo=tzinfo, fold=0)
+    if early.astimezone(UTC).astimezone(tzinfo).replace(tzinfo=None) != local:
+        return "gap"
+    if early.utcoffset() != local.replace(tzinfo=tzinfo, fold=1).utcoffset():
+        return "ambiguous"
+    return None
+
+
+def shifted_starts(
+    starts: list[datetime], old_first: datetime, new_first: datetime
+) -> list[datetime]:
+    """Move every local start by the day change of the first, at the first's new wall-clock time."""
+    day_delta = new_first.date() - old_first.date()
+    return [datetime.combine(s.date() + day_delta, new_first.time()) for s in starts]

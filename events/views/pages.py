@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from events.auth import current_member
 from events.markdown import render_markdown
-from events.services import listings, rsvps
+from events.services import events_admin, listings, rsvps
 from events.tables import Club, Rsvp, RsvpStatus
 from events.templating import render
 
@@ -69,6 +69,8 @@ async def event_context(request: Request, event: dict) -> dict:
         "counts": await listings.rsvp_counts(event["id"]),
         "my_rsvp": my_rsvp,
         "show_details": not event["details_for_attendees_only"] or going,
+        # Organizer links and volunteer roles (events.services.events_admin).
+        **await events_admin.event_page_extras(event, member.id if member else None),
         "rsvp": await rsvps.panel_state(event, member.id if member else None),
     }
 

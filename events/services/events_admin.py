@@ -1,0 +1,567 @@
+"""Organizer actions: create, edit and cancel events and series; check-in; messages to
+attendees; volunteer roles. Each change and the outbox rows it causes share one transaction.
+
+Callers check `permissions.is_organizer` for the event's own club before calling these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+
+from events.db import is_unique_violation, write_transaction
+from events.forms import EventValues, local_of
+from events.services import outbox, rsvps, series
+from events.tables import (
+    Event,
+    EventMessage,
+    EventStatus,
+    Outbox,
+    RoleSignup,
+    Rsvp,
+    RsvpStatus,
+    Series,
+    Visibility,
+    VolunteerRole,
+)
+from events.timefmt import utcnow
+
+# Changes to these reach attendees' calendars: a new SEQUENCE and an update mail each.
+VISIBLE_FIELDS = ("title", "starts_at", "ends_at", "location", "online_url")
+ATTENDING = (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
+GREETER_WORDS = ("greet", "welcom", "host")
+ROLE_NAME_MAX = 60
+ROLE_SPOTS_MAX = 50
+MESSAGE_SUBJECT_MAX = 150
+MESSAGE_BODY_MAX = 5_000
+# A second identical message within this window is taken as a double submit, not resent.
+MESSAGE_REPEAT_WINDOW = timedelta(minutes=10)
+
+
+def _for_update(query: Any) -> Any:
+    """Row locks on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write lock."""
+    return query.lock_rows() if isinstance(engine_finder(), PostgresEngine) else query
+
+
+async def _attendees(event_id: int, statuses: tuple[str, ...] = ATTENDING) -> list[int]:
+    rows = await Rsvp.select(Rsvp.member).where(
+        (Rsvp.event == event_id)
+        & Rsvp.status.is_in(list(statuses))
+        & Rsvp.member.deleted_at.is_null()
+    )
+    return [int(r["member"]) for r in rows]
+
+
+async def _notify(kind: str, event_id: int, club_id: int, sequence: int) -> int:
+    """One outbox row per going/waitlisted member; the sequence makes each change its own mail."""
+    payload: dict[str, Any] = {"sequence": sequence}
+    if kind == "cancel":
+        payload["event_cancelled"] = True
+    written = 0
+    for member_id in await _attendees(event_id):
+        key = f"{kind}:event:{event_id}:{member_id}:{sequence}"
+        if await outbox.add(
+            kind, key, recipient=member_id, event=event_id, club=club_id, payload=payload
+        ):
+            written += 1
+    return written
+
+
+# --- create ---------------------------------------------------------------------------------
+
+
+def _columns(values: EventValues, local_start: datetime, tz: str) -> dict[str, Any]:
+    starts_at = series.to_utc(local_start, tz)
+    return {
+        "title": values.title,
+        "activity": values.activity,
+        "starts_at": starts_at,
+        "ends_at": series.to_utc(local_start + values.duration, tz),
+        "location": values.location,
+        "location_hint": values.location_hint,
+        "online_url": values.online_url,
+        "details_for_attendees_only": values.details_for_attendees_only,
+        "capacity": values.capacity,
+        "guests_allowed": values.guests_allowed,
+        "rsvp_deadline": (
+            starts_at - values.deadline_before if values.deadline_before is not None else None
+        ),
+        "description": values.description,
+        "attestation": values.attestation,
+    }
+
+
+async def create_events(club: dict[str, Any], values: EventValues, created_by: int) -> list[int]:
+    """One event, or a series of them (one Event row per occurrence). Returns the new ids."""
+    tz = club["timezone"]
+    ids: list[int] = []
+    async with write_transaction():
+        series_id = None
+        if values.repeat != series.Repeat.none and values.repeat_until is not None:
+            rows = await Series.insert(
+                Series(
+                    club=club["id"],
+                    repeat=values.repeat.value,
+                    repeat_until=values.repeat_until,
+                )
+            ).returning(Series.id)
+            series_id = int(rows[0]["id"])
+        for local_start in values.local_starts or [values.local_start]:
+            rows = await Event.insert(
+                Event(
+                    club=club["id"],
+                    series=series_id,
+                    created_by=created_by,
+                    **_columns(values, local_start, tz),
+                )
+            ).returning(Event.id)
+            ids.append(int(rows[0]["id"]))
+    return ids
+
+
+# --- edit -----------------------------------------------------------------------------------
+
+
+async def following(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """This occurrence and every later scheduled one of its series (just this one if none)."""
+    if not event.get("series"):
+        return [event]
+    rows = (
+        await Event.select()
+        .where(
+            (Event.series == event["series"])
+            & (Event.starts_at >= event["starts_at"])
+            & (Event.status == EventStatus.scheduled.value)
+        )
+        .order_by(Event.starts_at)
+    )
+    return rows if any(r["id"] == event["id"] for r in rows) else [event, *rows]
+
+
+def plan_edit(
+    event: dict[str, Any], targets: list[dict[str, Any]], values: EventValues, tz: str
+) -> list[tuple[int, datetime]]:
+    """(event id, new local start) for each target. Later occurrences move with this one only
+    when its time changed: otherwise each keeps its own (possibly individually moved) time."""
+    old_local = local_of(event["starts_at"], tz)
+    old_end = local_of(event["ends_at"], tz)
+    time_changed = old_local != values.local_start or old_end != values.local_end
+    plan: list[tuple[int, datetime]] = []
+    for target in targets:
+        current = local_of(target["starts_at"], tz)
+        if target["id"] == event["id"]:
+            plan.append((target["id"], values.local_start))
+        elif time_changed:
+            plan.append(
+                (target["id"], series.shifted_starts([current], old_local, values.local_start)[0])
+            )
+        else:
+            plan.append((target["id"], current))
+    return plan
+
+
+def plan_problems(plan: list[tuple[int, datetime]], values: EventValues, tz: str) -> str | None:
+    from events.forms import dst_message
+
+    for _, start in plan:
+        for moment in (start, start + values.duration):
+            if message := dst_message(moment, tz):
+                return f"One of the following dates has a problem: {message}"
+    return None
+
+
+async def update_events(
+    event: dict[str, Any],
+    values: EventValues,
+    plan: list[tuple[int, datetime]],
+    tz: str,
+) -> list[int]:
+    """Apply the form to each planned occurrence. Returns the ids whose attendees were told."""
+    told: list[int] = []
+    now = utcnow()
+    async with write_transaction():
+        for event_id, local_start in plan:
+            current = await _for_update(Event.select().where(Event.id == event_id)).first()
+            if current is None or current["status"] != EventStatus.scheduled.value:
+                continue
+            changes = _columns(values, local_start, tz)
+            if event_id != event["id"] and local_start == local_of(current["starts_at"], tz):
+                # Time not moved for this occurrence: keep its own length too.
+                changes["ends_at"] = current["ends_at"]
+            visible = any(changes[name] != current[name] for name in VISIBLE_FIELDS)
+            changes["updated_at"] = now
+            sequence = current["sequence"] + (1 if visible else 0)
+            changes["sequence"] = sequence
+            await Event.update({getattr(Event, k): v for k, v in changes.items()}).where(
+                Event.id == event_id
+            )
+            if visible:
+                await _notify("update", event_id, current["club"], sequence)
+                told.append(event_id)
+            old_cap, new_cap = current["capacity"], values.capacity
+            if old_cap is not None and (new_cap is None or new_cap > old_cap):
+                # The RSVP service owns the promotion rules (and its mails).
+                await rsvps.fill_from_waitlist(event_id)
+    return told
+
+
+# --- cancel ---------------------------------------------------------------------------------
+
+
+async def cancel_events(event: dict[str, Any], reason: str, scope: str) -> list[int]:
+    """Cancel this occurrence (or it and all following ones). Returns the ids cancelled now;
+    cancelling again changes nothing and writes no second mail."""
+    targets = await following(event) if scope == "following" else [event]
+    cancelled: list[int] = []
+    now = utcnow()
+    async with write_transaction():
+        for target in targets:
+            current = await _for_update(Event.select().where(Event.id == target["id"])).first()
+            if current is None or current["status"] == EventStatus.cancelled.value:
+                continue
+            sequence = current["sequence"] + 1
+            await Event.update(
+                {
+                    Event.status: EventStatus.cancelled.value,
+                    Event.cancel_reason: reason,
+                    Event.cancelled_at: now,
+                    Event.sequence: sequence,
+                    Event.updated_at: now,
+                }
+            ).where(Event.id == current["id"])
+            await _notify("cancel", current["id"], current["club"], sequence)
+            cancelled.append(current["id"])
+    return cancelled
+
+
+# --- attendees and check-in -----------------------------------------------------------------
+
+
+async def attendee_lists(event_id: int) -> dict[str, Any]:
+    rows = (
+        await Rsvp.select(
+            Rsvp.id,
+            Rsvp.member,
+            Rsvp.status,
+            Rsvp.guests,
+            Rsvp.first_time,
+            Rsvp.attested,
+            Rsvp.checked_in_at,
+            Rsvp.queued_at,
+            Rsvp.updated_at,
+            Rsvp.member.display_name.as_alias("name"),
+        )
+        .where(Rsvp.event == event_id)
+        .order_by(Rsvp.queued_at)
+        .order_by(Rsvp.id)
+    )
+    going = sorted(
+        (r for r in rows if r["status"] == RsvpStatus.going.value),
+        key=lambda r: r["name"].casefold(),
+    )
+    waitlist = [r for r in rows if r["status"] == RsvpStatus.waitlisted.value]
+    not_going = [r for r in rows if r["status"] == RsvpStatus.not_going.value]
+    return {
+        "going": going,
+        "waitlist": waitlist,
+        "not_going": not_going,
+        "going_people": sum(1 + r["guests"] for r in going),
+        "came": await came_count(event_id),
+    }
+
+
+async def going_count(event_id: int) -> int:
+    return await Rsvp.count().where(
+        (Rsvp.event == event_id) & (Rsvp.status == RsvpStatus.going.value)
+    )
+
+
+async def came_count(event_id: int) -> int:
+    return await Rsvp.count().where((Rsvp.event == event_id) & Rsvp.checked_in_at.is_not_null())
+
+
+async def set_checked_in(event_id: int, rsvp_id: int, checked_in: bool) -> dict[str, Any] | None:
+    """Mark (or unmark) one RSVP of this event as attended; None if it isn't this event's."""
+    query = Rsvp.update({Rsvp.checked_in_at: utcnow() if checked_in else None}).where(
+        (Rsvp.id == rsvp_id) & (Rsvp.event == event_id)
+    )
+    if checked_in:
+        # Tapping twice keeps the first time.
+        query = query.where(Rsvp.checked_in_at.is_null())
+    await query
+    return (
+        await Rsvp.select(
+            Rsvp.id,
+            Rsvp.member,
+            Rsvp.status,
+            Rsvp.guests,
+            Rsvp.first_time,
+            Rsvp.attested,
+            Rsvp.checked_in_at,
+            Rsvp.member.display_name.as_alias("name"),
+        )
+        .where((Rsvp.id == rsvp_id) & (Rsvp.event == event_id))
+        .first()
+    )
+
+
+# --- messages -------------------------------------------------------------------------------
+
+
+def check_message(subject: str, body: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not subject:
+        errors["subject"] = "Please write a subject."
+    elif len(subject) > MESSAGE_SUBJECT_MAX:
+        errors["subject"] = f"Keep the subject to {MESSAGE_SUBJECT_MAX} characters."
+    if not body.strip():
+        errors["body"] = "Please write a message."
+    elif len(body) > MESSAGE_BODY_MAX:
+        errors["body"] = f"Keep the message to {MESSAGE_BODY_MAX:,} characters."
+    return errors
+
+
+@dataclass
+class MessageResult:
+    message_id: int
+    recipients: int
+    repeated: bool
+
+
+async def send_message(
+    event: dict[str, Any], author: int, subject: str, body: str, include_waitlist: bool
+) -> MessageResult:
+    """Keep the message and write one outbox row per recipient, in one transaction."""
+    statuses = ATTENDING if include_waitlist else (RsvpStatus.going.value,)
+    async with write_transaction():
+        same = (
+            await EventMessage.select(EventMessage.id)
+            .where(
+                (EventMessage.event == event["id"])
+                & (EventMessage.subject == subject)
+                & (EventMessage.body == body)
+                & (EventMessage.created_at > utcnow() - MESSAGE_REPEAT_WINDOW)
+            )
+            .first()
+        )
+        if same:
+            return MessageResult(int(same["id"]), 0, repeated=True)
+        rows = await EventMessage.insert(
+            EventMessage(
+                event=event["id"],
+                author=author,
+                subject=subject,
+                body=body,
+                include_waitlist=include_waitlist,
+            )
+        ).returning(EventMessage.id)
+        message_id = int(rows[0]["id"])
+        count = 0
+        for member_id in await _attendees(event["id"], statuses):
+            if await outbox.add(
+                "message",
+                f"message:{message_id}:{member_id}",
+                recipient=member_id,
+                event=event["id"],
+                club=event["club"],
+                payload={"message_id": message_id},
+            ):
+                count += 1
+    return MessageResult(message_id, count, repeated=False)
+
+
+async def sent_messages(event_id: int) -> list[dict[str, Any]]:
+    rows = (
+        await EventMessage.select(
+            EventMessage.id,
+            EventMessage.subject,
+            EventMessage.body,
+            EventMessage.include_waitlist,
+            EventMessage.created_at,
+            EventMessage.author.display_name.as_alias("author_name"),
+        )
+        .where(EventMessage.event == event_id)
+        .order_by(EventMessage.created_at, ascending=False)
+    )
+    for row in rows:
+        row["recipients"] = await Outbox.count().where(
+            (Outbox.kind == "message") & Outbox.dedupe_key.like(f"message:{row['id']}:%")
+        )
+    return rows
+
+
+# --- volunteer roles ------------------------------------------------------------------------
+
+
+class TakeResult(str, Enum):
+    taken = "taken"
+    already = "already"
+    full = "full"
+    not_going = "not_going"
+    missing = "missing"
+
+
+def check_role(name: str, spots_text: str) -> tuple[int, dict[str, str]]:
+    errors: dict[str, str] = {}
+    if not name:
+        errors["role_name"] = "Name the role, e.g. Greeter."
+    elif len(name) > ROLE_NAME_MAX:
+        errors["role_name"] = f"Keep the role name to {ROLE_NAME_MAX} characters."
+    spots = 0
+    text = spots_text.strip() or "1"
+    if not text.isdigit() or not 1 <= int(text) <= ROLE_SPOTS_MAX:
+        errors["role_spots"] = f"Spots must be a whole number from 1 to {ROLE_SPOTS_MAX}."
+    else:
+        spots = int(text)
+    return spots, errors
+
+
+async def add_role(event_id: int, name: str, spots: int) -> int:
+    rows = await VolunteerRole.insert(
+        VolunteerRole(event=event_id, name=name, spots=spots)
+    ).returning(VolunteerRole.id)
+    return int(rows[0]["id"])
+
+
+async def remove_role(event_id: int, role_id: int) -> bool:
+    async with write_transaction():
+        role = (
+            await VolunteerRole.select(VolunteerRole.id)
+            .where((VolunteerRole.id == role_id) & (VolunteerRole.event == event_id))
+            .first()
+        )
+        if role is None:
+            return False
+        await RoleSignup.delete().where(RoleSignup.role == role_id)
+        await VolunteerRole.delete().where(VolunteerRole.id == role_id)
+    return True
+
+
+async def take_role(event_id: int, role_id: int, member_id: int) -> TakeResult:
+    """Take a spot if one is free. The role row is locked so two takers can't overfill it."""
+    async with write_transaction():
+        role = await _for_update(
+            VolunteerRole.select().where(
+                (VolunteerRole.id == role_id) & (VolunteerRole.event == event_id)
+            )
+        ).first()
+        if role is None:
+            return TakeResult.missing
+        going = await Rsvp.exists().where(
+            (Rsvp.event == event_id)
+            & (Rsvp.member == member_id)
+            & (Rsvp.status == RsvpStatus.going.value)
+        )
+        if not going:
+            return TakeResult.not_going
+        holders = await RoleSignup.select(RoleSignup.member).where(RoleSignup.role == role_id)
+        if any(h["member"] == member_id for h in holders):
+            return TakeResult.already
+        if len(holders) >= role["spots"]:
+            return TakeResult.full
+        try:
+            await RoleSignup.insert(RoleSignup(role=role_id, member=member_id))
+        except Exception as exc:
+            if is_unique_violation(exc):
+                return TakeResult.already
+            raise
+    return TakeResult.taken
+
+
+async def leave_role(event_id: int, role_id: int, member_id: int) -> bool:
+    role = await VolunteerRole.exists().where(
+        (VolunteerRole.id == role_id) & (VolunteerRole.event == event_id)
+    )
+    if not role:
+        return False
+    await RoleSignup.delete().where((RoleSignup.role == role_id) & (RoleSignup.member == member_id))
+    return True
+
+
+def is_greeter_role(name: str) -> bool:
+    lowered = name.casefold()
+    return any(word in lowered for word in GREETER_WORDS)
+
+
+async def roles_for(event_id: int, member_id: int | None, organizer: bool) -> list[dict[str, Any]]:
+    roles = (
+        await VolunteerRole.select()
+        .where(VolunteerRole.event == event_id)
+        .order_by(VolunteerRole.id)
+    )
+    if not roles:
+        return []
+    signups = (
+        await RoleSignup.select(
+            RoleSignup.role,
+            RoleSignup.member,
+            RoleSignup.member.display_name.as_alias("name"),
+        )
+        .where(RoleSignup.role.is_in([r["id"] for r in roles]))
+        .order_by(RoleSignup.created_at)
+    )
+    for role in roles:
+        held = [s for s in signups if s["role"] == role["id"]]
+        role["taken"] = len(held)
+        role["free"] = max(role["spots"] - len(held), 0)
+        role["mine"] = member_id is not None and any(s["member"] == member_id for s in held)
+        role["holders"] = [s["name"] for s in held] if organizer else []
+        role["greeter"] = is_greeter_role(role["name"])
+    return roles
+
+
+def _shown_name(name: str, visibility: str) -> str:
+    if visibility == Visibility.name.value:
+        return name
+    return "".join(part[0].upper() + "." for part in name.split()[:2]) or "?"
+
+
+async def newcomers(event_id: int) -> tuple[list[str], int]:
+    """First-timers going to the event, for a greeter: names as each chose to be shown,
+    plus how many prefer not to be listed."""
+    rows = (
+        await Rsvp.select(
+            Rsvp.visibility,
+            Rsvp.member.display_name.as_alias("name"),
+        )
+        .where(
+            (Rsvp.event == event_id)
+            & (Rsvp.status == RsvpStatus.going.value)
+            & Rsvp.first_time.eq(True)
+        )
+        .order_by(Rsvp.queued_at)
+    )
+    shown = [
+        _shown_name(r["name"], r["visibility"])
+        for r in rows
+        if r["visibility"] != Visibility.hidden.value
+    ]
+    return shown, len(rows) - len(shown)
+
+
+async def event_page_extras(event: dict[str, Any], member_id: int | None) -> dict[str, Any]:
+    """What event.html needs for the organizer links and the volunteer roles section."""
+    from events.services.permissions import is_organizer
+
+    organizer = await is_organizer(member_id, event["club"])
+    roles = await roles_for(event["id"], member_id, organizer)
+    going = member_id is not None and await Rsvp.exists().where(
+        (Rsvp.event == event["id"])
+        & (Rsvp.member == member_id)
+        & (Rsvp.status == RsvpStatus.going.value)
+    )
+    greeter = any(r["mine"] and r["greeter"] for r in roles)
+    names, hidden = await newcomers(event["id"]) if greeter or organizer else ([], 0)
+    return {
+        "can_organize": organizer,
+        "roles": roles,
+        "can_take_roles": going and event["status"] == EventStatus.scheduled.value,
+        "is_greeter": greeter,
+        "newcomers": names,
+        "hidden_newcomers": hidden,
+    }
