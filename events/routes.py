@@ -8,6 +8,7 @@ from starlette.staticfiles import StaticFiles
 from events.settings import Settings
 from events.templating import STATIC_DIR
 from events.views import accounts, clubs, dev, feeds, health, organizer, pages, rsvps
+from events.views import mail as mail_views
 
 
 def build_routes(settings: Settings) -> list[BaseRoute]:
@@ -19,6 +20,7 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *accounts.routes,
         *clubs.routes,
         *health.routes,
+        *mail_views.routes,
         *organizer.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

@@ -77,6 +77,8 @@ class OutboxState(str, Enum):
     sending = "sending"
     sent = "sent"
     failed = "failed"
+    # Not sent on purpose: what it was about changed before it went out (reason in last_error).
+    skipped = "skipped"
 
 
 class Member(Table):

@@ -4,31 +4,48 @@ from __future__ import annotations
 
 from typing import Any
 
+from arq import cron
+from arq.worker import func
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
+from events.mailer import transport_for
 from events.redis_conn import arq_settings
+from events.services.delivery import MAX_ATTEMPTS
 from events.settings import get_settings
-from workers.tasks import send_outbox
+from workers.tasks import requeue_outbox, schedule_reminders, send_outbox
+
+SEND_TIMEOUT = 60  # seconds; below delivery.LEASE so a live worker never loses its claim
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     engine = engine_finder()
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=5)
+    ctx["mailer"] = transport_for(get_settings())
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    transport = ctx.pop("mailer", None)
+    if transport is not None:
+        await transport.close()
     engine = engine_finder()
     if isinstance(engine, PostgresEngine):
         await engine.close_connection_pool()
 
 
 class WorkerSettings:
-    functions = [send_outbox]
-    cron_jobs: list[Any] = []
+    # The row's own attempt count (delivery.MAX_ATTEMPTS) decides when to give up; arq's
+    # count also includes re-runs while another claim holds the row, so it gets headroom.
+    functions = [func(send_outbox, timeout=SEND_TIMEOUT, max_tries=MAX_ATTEMPTS * 4)]
+    cron_jobs = [
+        cron(requeue_outbox, second={15}, run_at_startup=True),
+        cron(schedule_reminders, second={0}, run_at_startup=True),
+    ]
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = arq_settings(get_settings().redis_url or "redis://127.0.0.1:6379")
     max_tries = 5
     keep_result = 0
+    # On SIGINT/SIGTERM: stop taking jobs and let a send in flight finish before exiting.
+    job_completion_wait = 20

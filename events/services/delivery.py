@@ -1,0 +1,452 @@
+"""Delivery of outbox rows: claim, mark sent/failed/retry, what is due again, and reminders.
+
+The worker's job for one row reads: claim (a conditional UPDATE with a lease, so two workers
+never hold the same row) → load the CURRENT state of what the mail is about (a mail written
+for an RSVP that has since been cancelled is skipped) → compose and send → mark sent in its
+own statement right after the server's 250. Temporary SMTP failures put the row back to
+pending with a backoff; permanent ones, or too many tries, mark it failed for organizers to see.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from events.services import outbox
+from events.tables import (
+    Club,
+    Event,
+    EventMessage,
+    EventStatus,
+    Member,
+    Membership,
+    Outbox,
+    OutboxState,
+    Rsvp,
+    RsvpStatus,
+)
+
+# A worker holds a claimed row this long; past it, the row is free for another try.
+# Longer than the send job's timeout, so a live worker never loses its claim mid-send.
+LEASE = timedelta(minutes=2)
+# Rows younger than this are left to the enqueue that follows their request.
+REQUEUE_GRACE = timedelta(seconds=30)
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, … capped at one hour
+BACKOFF_CAP = 3600
+ACTIVE = (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
+DONE_STATES = (OutboxState.sent.value, OutboxState.failed.value, OutboxState.skipped.value)
+
+
+def utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def iso_minute(moment: datetime) -> str:
+    """The stable text of a start time inside dedupe keys and reminder payloads."""
+    return utc(moment).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before try `attempts + 1`: exponential with a little jitter, capped."""
+    seconds = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=seconds + random.uniform(0, seconds / 10))
+
+
+# --- claiming and marking ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claimed:
+    row: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Done:
+    state: str  # sent, failed, skipped — or "missing" when the row is gone
+
+
+@dataclass(frozen=True)
+class Busy:
+    """Not ours now: another worker holds the lease, or the next try is not due yet."""
+
+    wait: timedelta
+
+
+async def claim(outbox_id: int, now: datetime) -> Claimed | Done | Busy:
+    """pending (and due) → sending, or re-claim a `sending` row whose lease has expired (its
+    worker died). One conditional UPDATE, so only one claimer wins."""
+    now = utc(now)
+    rows = (
+        await Outbox.update(
+            {
+                Outbox.state: OutboxState.sending.value,
+                Outbox.claimed_until: now + LEASE,
+                Outbox.attempts: Outbox.attempts + 1,
+            }
+        )
+        .where(
+            (Outbox.id == outbox_id)
+            & (
+                ((Outbox.state == OutboxState.pending.value) & (Outbox.next_attempt_at <= now))
+                | ((Outbox.state == OutboxState.sending.value) & (Outbox.claimed_until < now))
+            )
+        )
+        .returning(*Outbox.all_columns())
+    )
+    if rows:
+        return Claimed(rows[0])
+    row = (
+        await Outbox.select(Outbox.state, Outbox.claimed_until, Outbox.next_attempt_at)
+        .where(Outbox.id == outbox_id)
+        .first()
+    )
+    if row is None:
+        return Done("missing")
+    if row["state"] in DONE_STATES:
+        return Done(row["state"])
+    if row["state"] == OutboxState.sending.value and row["claimed_until"] is not None:
+        until = utc(row["claimed_until"])
+    else:
+        until = utc(row["next_attempt_at"])
+    return Busy(max(until - now, timedelta(seconds=1)))
+
+
+async def mark_sent(outbox_id: int, now: datetime) -> None:
+    await Outbox.update(
+        {
+            Outbox.state: OutboxState.sent.value,
+            Outbox.sent_at: utc(now),
+            Outbox.claimed_until: None,
+            Outbox.last_error: "",
+        }
+    ).where(Outbox.id == outbox_id)
+
+
+async def mark_failed(outbox_id: int, error: str) -> None:
+    await Outbox.update(
+        {
+            Outbox.state: OutboxState.failed.value,
+            Outbox.claimed_until: None,
+            Outbox.last_error: error[:1000],
+        }
+    ).where(Outbox.id == outbox_id)
+
+
+async def mark_skipped(outbox_id: int, reason: str) -> None:
+    await Outbox.update(
+        {
+            Outbox.state: OutboxState.skipped.value,
+            Outbox.claimed_until: None,
+            Outbox.last_error: reason[:1000],
+        }
+    ).where(Outbox.id == outbox_id)
+
+
+async def mark_retry(outbox_id: int, attempts: int, error: str, now: datetime) -> timedelta | None:
+    """Back to pending after a temporary failure; the delay before the next try, or None when
+    the row has had its tries and is now failed."""
+    if attempts >= MAX_ATTEMPTS:
+        await mark_failed(outbox_id, f"gave up after {attempts} tries: {error}")
+        return None
+    delay = backoff(attempts)
+    await Outbox.update(
+        {
+            Outbox.state: OutboxState.pending.value,
+            Outbox.next_attempt_at: utc(now) + delay,
+            Outbox.claimed_until: None,
+            Outbox.last_error: error[:1000],
+        }
+    ).where((Outbox.id == outbox_id) & (Outbox.state == OutboxState.sending.value))
+    return delay
+
+
+async def release(outbox_id: int) -> None:
+    """Give a claim back without counting it (the worker is shutting down mid-job)."""
+    await Outbox.update(
+        {
+            Outbox.state: OutboxState.pending.value,
+            Outbox.claimed_until: None,
+            Outbox.attempts: Outbox.attempts - 1,
+        }
+    ).where((Outbox.id == outbox_id) & (Outbox.state == OutboxState.sending.value))
+
+
+async def retry_failed(outbox_id: int, now: datetime) -> bool:
+    """An organizer's "try again" on a failed row: a fresh set of tries."""
+    rows = (
+        await Outbox.update(
+            {
+                Outbox.state: OutboxState.pending.value,
+                Outbox.attempts: 0,
+                Outbox.next_attempt_at: utc(now),
+            }
+        )
+        .where((Outbox.id == outbox_id) & (Outbox.state == OutboxState.failed.value))
+        .returning(Outbox.id)
+    )
+    if rows:
+        collected = outbox.written_ids.get()
+        if collected is not None:
+            collected.append(outbox_id)
+    return bool(rows)
+
+
+async def due_for_requeue(now: datetime, limit: int = 1000) -> list[int]:
+    """Rows a job should exist for but may not: pending and due (Redis was down at request
+    time, or the job was lost) once past the grace period, and claims whose lease expired."""
+    now = utc(now)
+    rows = (
+        await Outbox.select(Outbox.id)
+        .where(
+            (
+                (Outbox.state == OutboxState.pending.value)
+                & (Outbox.next_attempt_at <= now)
+                & (Outbox.created_at <= now - REQUEUE_GRACE)
+            )
+            | ((Outbox.state == OutboxState.sending.value) & (Outbox.claimed_until < now))
+        )
+        .order_by(Outbox.id)
+        .limit(limit)
+    )
+    return [int(r["id"]) for r in rows]
+
+
+# --- what a row is about, read now ----------------------------------------------------------
+
+
+@dataclass
+class Mail:
+    """Everything needed to compose one message, read from the current database state."""
+
+    outbox_id: int
+    kind: str
+    to: str
+    name: str
+    member_id: int | None
+    discreet: bool = False
+    event: dict[str, Any] | None = None
+    club: dict[str, Any] | None = None
+    method: str | None = None  # iTIP METHOD when the mail carries a calendar part
+    partstat: str = "ACCEPTED"
+    sequence: int | None = None
+    going: bool = False
+    event_cancelled: bool = False
+    message: dict[str, Any] | None = None
+    lead_minutes: int | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: str
+
+
+def _payload(row: dict[str, Any]) -> dict[str, Any]:
+    value = row.get("payload") or {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value or "{}")
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
+async def _cancels_before(row: dict[str, Any]) -> int:
+    """Cancel mails to this member for this event written before this row. Each own-cancel
+    and re-RSVP must carry a higher SEQUENCE than the message before it, or calendars keep the
+    older state; the event's own sequence only moves on organizer changes."""
+    return await Outbox.count().where(
+        (Outbox.kind == "cancel")
+        & (Outbox.recipient == row["recipient"])
+        & (Outbox.event == row["event"])
+        & (Outbox.id < row["id"])
+    )
+
+
+async def load(row: dict[str, Any], now: datetime) -> Mail | Skip:
+    kind = str(row["kind"])
+    payload = _payload(row)
+    member = None
+    if row.get("recipient"):
+        member = (
+            await Member.select(
+                Member.id,
+                Member.email,
+                Member.display_name,
+                Member.discreet,
+                Member.reminders,
+                Member.deleted_at,
+            )
+            .where(Member.id == row["recipient"])
+            .first()
+        )
+        if member is None or member["deleted_at"] is not None:
+            return Skip("the member's account is gone")
+    to = row.get("to_address") or (member["email"] if member else "")
+    if not to:
+        return Skip("no address to send to")
+    mail = Mail(
+        outbox_id=int(row["id"]),
+        kind=kind,
+        to=to,
+        name=member["display_name"] if member else "",
+        member_id=member["id"] if member else None,
+        discreet=bool(member and member["discreet"]),
+        payload=payload,
+    )
+    if row.get("event"):
+        mail.event = await Event.select().where(Event.id == row["event"]).first()
+        if mail.event is None:
+            return Skip("the event is gone")
+        mail.event_cancelled = mail.event["status"] == EventStatus.cancelled.value
+    club_id = row.get("club") or (mail.event["club"] if mail.event else None)
+    if club_id:
+        mail.club = await Club.select().where(Club.id == club_id).first()
+    rsvp = None
+    if mail.event and member:
+        rsvp = (
+            await Rsvp.select(Rsvp.status)
+            .where((Rsvp.event == mail.event["id"]) & (Rsvp.member == member["id"]))
+            .first()
+        )
+    status = rsvp["status"] if rsvp else None
+    mail.going = status == RsvpStatus.going.value
+
+    if kind in ("invite", "update", "cancel", "reminder", "message") and not mail.event:
+        return Skip(f"a {kind} mail needs an event")
+    if kind in ("invite", "update", "cancel", "reminder", "message", "welcome") and not member:
+        return Skip(f"a {kind} mail needs a member")
+    if kind in ("invite", "update"):
+        if mail.event_cancelled:
+            return Skip("the event was cancelled since; the cancellation says so")
+        if status not in ACTIVE:
+            return Skip("the RSVP was cancelled since; the cancellation says so")
+        mail.method = "REQUEST"
+        mail.partstat = "ACCEPTED" if mail.going else "TENTATIVE"
+        mail.sequence = int(mail.event["sequence"] or 0) + 2 * await _cancels_before(row)
+    elif kind == "cancel":
+        if not mail.event_cancelled and status in ACTIVE:
+            return Skip("the member is going again; a newer invite says so")
+        mail.method = "CANCEL"
+        mail.partstat = "NEEDS-ACTION" if mail.event_cancelled else "DECLINED"
+        mail.sequence = int(mail.event["sequence"] or 0) + 2 * await _cancels_before(row) + 1
+    elif kind == "reminder":
+        if mail.event_cancelled or not mail.going:
+            return Skip("no longer going")
+        if member and not member["reminders"]:
+            return Skip("the member turned reminders off")
+        if payload.get("starts_at") and payload["starts_at"] != iso_minute(mail.event["starts_at"]):
+            return Skip("the event moved; a reminder for the new time follows")
+        if utc(mail.event["starts_at"]) <= utc(now):
+            return Skip("the event has started")
+        mail.lead_minutes = int(payload.get("lead_minutes") or 0) or None
+    elif kind == "message":
+        message = (
+            await EventMessage.select()
+            .where(EventMessage.id == int(payload.get("message_id") or 0))
+            .first()
+        )
+        if message is None:
+            return Skip("the message is gone")
+        if member and not member["reminders"]:
+            return Skip("the member turned reminder and message mail off")
+        allowed = ACTIVE if message["include_waitlist"] else (RsvpStatus.going.value,)
+        if status not in allowed:
+            return Skip("no longer going")
+        mail.message = message
+    elif kind == "welcome":
+        if not mail.club:
+            return Skip("the club is gone")
+        joined = await Membership.exists().where(
+            (Membership.member == member["id"]) & (Membership.club == mail.club["id"])
+        )
+        if not joined:
+            return Skip("the member left the club since")
+    elif kind == "signup_confirm":
+        if not payload.get("token"):
+            return Skip("no confirmation token")
+    elif kind != "signup_existing":
+        return Skip(f"unknown mail kind {kind!r}")
+    return mail
+
+
+# --- reminders -------------------------------------------------------------------------------
+
+
+def reminder_key(rsvp_id: int, lead: timedelta, starts_at: datetime) -> str:
+    return f"reminder:{rsvp_id}:{int(lead.total_seconds() // 60)}:{iso_minute(starts_at)}"
+
+
+async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> list[int]:
+    """Write the reminder rows that are due at `now`; the ids written.
+
+    For each going RSVP of a scheduled event starting within the longest lead, the shortest
+    lead whose time has come is the one due (a worker that was down does not send a 24 h and a
+    2 h reminder at once). A lead that had already passed when the member said yes is never
+    sent. The key carries the start time, so moving the event makes new keys.
+    """
+    if not leads:
+        return []
+    now = utc(now)
+    rows = await Rsvp.select(
+        Rsvp.id,
+        Rsvp.member,
+        Rsvp.event,
+        Rsvp.queued_at,
+        Rsvp.created_at,
+        Rsvp.event.starts_at.as_alias("starts_at"),
+        Rsvp.event.club.as_alias("club"),
+    ).where(
+        (Rsvp.status == RsvpStatus.going.value)
+        & (Rsvp.event.status == EventStatus.scheduled.value)
+        & (Rsvp.event.starts_at > now)
+        & (Rsvp.event.starts_at <= now + max(leads))
+        & (Rsvp.member.reminders == True)  # noqa: E712 - a Piccolo expression
+        & Rsvp.member.deleted_at.is_null()
+    )
+    wanted: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        starts = utc(r["starts_at"])
+        due = [lead for lead in leads if starts - lead <= now]
+        if not due:
+            continue
+        lead = min(due)
+        said_yes = utc(r["queued_at"] or r["created_at"])
+        if said_yes > starts - lead:
+            continue
+        key = reminder_key(r["id"], lead, starts)
+        wanted[key] = {
+            "recipient": r["member"],
+            "event": r["event"],
+            "club": r["club"],
+            "payload": {
+                "lead_minutes": int(lead.total_seconds() // 60),
+                "starts_at": iso_minute(starts),
+            },
+        }
+    keys = list(wanted)
+    existing: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found = await Outbox.select(Outbox.dedupe_key).where(Outbox.dedupe_key.is_in(chunk))
+        existing.update(f["dedupe_key"] for f in found)
+    written: list[int] = []
+    for key in keys:
+        if key in existing:
+            continue
+        spec = wanted[key]
+        new_id = await outbox.add(
+            "reminder",
+            key,
+            recipient=spec["recipient"],
+            event=spec["event"],
+            club=spec["club"],
+            payload=spec["payload"],
+        )
+        if new_id is not None:
+            written.append(new_id)
+    return written

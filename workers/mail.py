@@ -1,0 +1,200 @@
+"""Compose one mail from a loaded outbox row: headers, text, HTML and the iMIP calendar part.
+
+Every mail has a text/plain part. Invites, updates and cancellations are
+multipart/alternative of text/plain, text/html and `text/calendar; method=REQUEST|CANCEL`
+(RFC 6047). Header values built from user input are stripped of control characters, and
+addresses never come from user text, so nothing can add a header or a recipient.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from events import tokens
+from events.services import calendar
+from events.services.delivery import Mail, utc
+from events.settings import Settings
+from events.timefmt import format_day, format_time, format_when, to_local
+
+MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
+UNSUBSCRIBE_PURPOSE = "unsubscribe"
+# Mail people can do without: they carry List-Unsubscribe (RFC 2369) + one-click (RFC 8058).
+NON_ESSENTIAL = ("reminder", "message")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
+
+env = Environment(
+    loader=FileSystemLoader(str(MAIL_TEMPLATES)),
+    autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def header_safe(text: str, limit: int = 200) -> str:
+    """One line of header text: CR, LF, other control and bidi-override characters removed."""
+    cleaned = " ".join(_CONTROL.sub(" ", text).split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
+def organizer(settings: Settings) -> tuple[str, str]:
+    """(display name, address) from MAIL_FROM: the sender and the iTIP ORGANIZER."""
+    name, address = parseaddr(settings.mail_from)
+    return (name or "Steady"), (address or "no-reply@localhost")
+
+
+def unsubscribe_url(settings: Settings, member_id: int) -> str:
+    token = tokens.make_link_token(UNSUBSCRIBE_PURPOSE, str(member_id))
+    return f"{settings.base_url}/unsubscribe/{token}"
+
+
+def lead_text(minutes: int | None) -> str:
+    if not minutes:
+        return "soon"
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return "tomorrow" if days == 1 else f"in {days} days"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"in {hours} hour{'s' if hours != 1 else ''}"
+    return f"in {minutes} minutes"
+
+
+def _event_context(mail: Mail) -> dict[str, Any]:
+    event = mail.event or {}
+    club = mail.club or {}
+    tz = calendar.zone_name(club.get("timezone"))
+    starts, ends = utc(event["starts_at"]), utc(event["ends_at"] or event["starts_at"])
+    private = mail.going or not event.get("details_for_attendees_only")
+    if private:
+        where = event.get("location") or ("Online" if event.get("online_url") else "")
+    else:
+        where = event.get("location_hint") or "The exact place is shared with the people going."
+    return {
+        "title": calendar.discreet_title(event, tz) if mail.discreet else event["title"],
+        "when": format_when(starts, ends, tz),
+        "day": format_day(starts, tz),
+        "time": format_time(starts, tz),
+        "where": where,
+        "online_url": event.get("online_url", "") if private else "",
+        "url": calendar.event_url(event, ""),
+        "cancel_reason": "" if mail.discreet else (event.get("cancel_reason") or ""),
+        "local_start": to_local(starts, tz),
+    }
+
+
+def context(mail: Mail, settings: Settings) -> dict[str, Any]:
+    ctx: dict[str, Any] = {
+        "kind": mail.kind,
+        "name": mail.name or "there",
+        "discreet": mail.discreet,
+        "base_url": settings.base_url,
+        "account_url": f"{settings.base_url}/account",
+        "crisis_line": settings.crisis_line,
+        "club_name": "" if mail.discreet or not mail.club else mail.club["name"],
+        "event": None,
+        "going": mail.going,
+        "event_cancelled": mail.event_cancelled,
+        "unsubscribe_url": "",
+        "lead": lead_text(mail.lead_minutes),
+        "message": mail.message,
+        "welcome_message": (mail.club or {}).get("welcome_message", "") or "",
+    }
+    if mail.event:
+        ev = _event_context(mail)
+        ev["url"] = settings.base_url + ev["url"]
+        ctx["event"] = ev
+    if mail.kind in NON_ESSENTIAL and mail.member_id:
+        ctx["unsubscribe_url"] = unsubscribe_url(settings, mail.member_id)
+    if mail.kind == "signup_confirm":
+        token = str(mail.payload.get("token", ""))
+        ctx["confirm_url"] = f"{settings.base_url}/signup/confirm?token={quote(token, safe='')}"
+    ctx["login_url"] = f"{settings.base_url}/login"
+    return ctx
+
+
+def subject(mail: Mail, ctx: dict[str, Any]) -> str:
+    ev = ctx["event"] or {}
+    discreet = mail.discreet
+    title = ev.get("title", "")
+    match mail.kind:
+        case "invite":
+            if discreet:
+                return f"Your plans for {ev['day']}" + ("" if mail.going else " (waitlist)")
+            prefix = "You're going" if mail.going else "You're on the waitlist"
+            return f"{prefix}: {title} · {ev['day']}"
+        case "update":
+            return f"Updated: {'your plans' if discreet else title} · {ev['when']}"
+        case "cancel":
+            if mail.event_cancelled:
+                return f"Cancelled: {'your plans' if discreet else title} · {ev['day']}"
+            return f"RSVP cancelled: {'your plans' if discreet else title} · {ev['day']}"
+        case "reminder":
+            what = "your plans" if discreet else title
+            return f"Reminder: {what} {ctx['lead']} · {ev['time']}"
+        case "message":
+            if discreet:
+                return f"A message about your plans for {ev['day']}"
+            return f"{mail.message['subject'] if mail.message else 'Message'} · {title}"
+        case "welcome":
+            if discreet:
+                return "Welcome to your new group on Steady"
+            return f"Welcome to {ctx['club_name']}"
+        case "signup_confirm":
+            return "Confirm your email for Steady"
+        case "signup_existing":
+            return "Your Steady account"
+    return "A message from Steady"
+
+
+def build_message(mail: Mail, settings: Settings, now: datetime) -> EmailMessage:
+    ctx = context(mail, settings)
+    text = env.get_template(f"{mail.kind}.txt").render(ctx)
+    html = env.get_template(f"{mail.kind}.html").render(ctx)
+    org_name, org_address = organizer(settings)
+
+    message = EmailMessage()
+    message["From"] = Address(display_name=header_safe(org_name, 60), addr_spec=org_address)
+    message["To"] = header_safe(mail.to, 254)
+    message["Subject"] = header_safe(subject(mail, ctx))
+    message["Date"] = format_datetime(utc(now))
+    # Stable per outbox row: a retried send is recognisably the same message.
+    message["Message-ID"] = f"<outbox-{mail.outbox_id}@{settings.hostname}>"
+    message["Auto-Submitted"] = "auto-generated"
+    if ctx["unsubscribe_url"]:
+        message["List-Unsubscribe"] = f"<{ctx['unsubscribe_url']}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    if mail.method and mail.event and mail.club:
+        ics = calendar.imip_calendar(
+            mail.event,
+            mail.club,
+            method=mail.method,
+            attendee_email=mail.to,
+            attendee_name=mail.name,
+            partstat=mail.partstat,
+            organizer_email=org_address,
+            organizer_name=org_name,
+            base_url=settings.base_url,
+            discreet=mail.discreet,
+            now=utc(now).replace(microsecond=0),
+            sequence=mail.sequence,
+        )
+        message.add_alternative(
+            ics.decode("utf-8"),
+            subtype="calendar",
+            params={"method": mail.method},
+            cte="base64",
+        )
+    return message
