@@ -76,7 +76,7 @@ async def test_organizer_posts_one_event(client) -> None:
     assert to_local(event["starts_at"], "America/Denver").strftime("%H:%M") == "18:30"
     shown = await client.get(f"/events/{event['id']}")
     assert "<strong>Everyone</strong>" in shown.text
-    assert 'href="/events/%d/attendees"' % event["id"] in shown.text
+    assert f'href="/events/{event["id"]}/attendees"' in shown.text
 
 
 async def test_invalid_form_is_422_with_message_and_values_kept(client) -> None:
@@ -314,7 +314,7 @@ async def test_only_this_clubs_organizers(client, other_client) -> None:
     after = await Event.select().first()
     assert after["title"] == "Tuesday run club" and after["status"] == "scheduled"
     assert await Event.count() == 1
-    assert 'href="/events/%d/edit"' % eid not in (await other_client.get(f"/events/{eid}")).text
+    assert f'href="/events/{eid}/edit"' not in (await other_client.get(f"/events/{eid}")).text
 
 
 async def test_signed_out_is_sent_to_login(other_client) -> None:
