@@ -219,3 +219,23 @@ async def test_event_and_club_pages_link_to_calendars(client) -> None:
         )
         assert unquote(google.split("cid=", 1)[1]) == f"webcal://127.0.0.1:8000{feed}"
         assert (await client.get(feed)).status_code == 200
+
+
+def test_access_log_hides_private_feed_tokens() -> None:
+    import logging
+
+    from events.views.feeds import RedactFeedTokens
+
+    token = feed_token(7, 1)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", f"/me/calendar/{token}.ics", "1.1", 200),
+        None,
+    )
+    assert RedactFeedTokens().filter(record)
+    assert token not in record.getMessage() and "/me/calendar/[token].ics" in record.getMessage()
+    assert logging.getLogger("uvicorn.access").filters  # installed when the views load

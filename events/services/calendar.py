@@ -15,6 +15,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 
+# Imported up front: `ical` builds its models on import (seconds), better at start-up than
+# during the first feed request.
+from ical.calendar import Calendar as IcalCalendar
+from ical.calendar_stream import IcsCalendarStream
+from ical.timezone import Timezone as IcalTimezone
+
 PRODID = "-//Steady//Steady events 1.0//EN"
 # Suggested poll interval for subscribers (RFC 7986 REFRESH-INTERVAL and Outlook's TTL).
 REFRESH = timedelta(hours=3)
@@ -41,10 +47,6 @@ def zone_name(name: str | None) -> str:
 def _vtimezone_ics(name: str) -> bytes:
     """One STANDARD (+ one DAYLIGHT) observance with yearly RRULEs, as Outlook and ical.js
     want them. Built by the `ical` package from the zone's TZif rules (its POSIX footer)."""
-    from ical.calendar import Calendar as IcalCalendar
-    from ical.calendar_stream import IcsCalendarStream
-    from ical.timezone import Timezone as IcalTimezone
-
     try:
         tz = IcalTimezone.from_tzif(name)
     except Exception:  # noqa: BLE001 - unusual footer: describe the zone by its transitions
@@ -242,20 +244,74 @@ def _add_timezones(cal: icalendar.Calendar, zones: Iterable[str]) -> None:
 
 def assemble(
     cal: icalendar.Calendar,
-    vevents: list[tuple[str, icalendar.Event]],
+    vevents: list[tuple[str, bytes | icalendar.Event]],
     *,
     fallback_zone: str = "UTC",
+    last_modified: datetime | None = None,
 ) -> bytes:
-    """Add the VTIMEZONEs the events use (zone names given with each VEVENT), then the events
-    in the given order. An empty calendar still gets one VTIMEZONE: RFC 5545 needs a component."""
+    """The calendar's properties, the VTIMEZONEs the events use (zone name given with each
+    VEVENT), then the events in the given order. VEVENTs may come already serialised (see
+    `vevent_ics`). An empty calendar still gets one VTIMEZONE: RFC 5545 needs a component."""
     zones = {z for z, _ in vevents if zone_name(z) != "UTC"} or {fallback_zone}
     _add_timezones(cal, zones)
-    if vevents:
-        last = max(_utc(ev.decoded("LAST-MODIFIED")) for _, ev in vevents)
-        cal.add("LAST-MODIFIED", last)
-    for _, vevent in vevents:
-        cal.add_component(vevent)
-    return cal.to_ical()
+    if last_modified is None and vevents:
+        stamps = [ev.decoded("LAST-MODIFIED") for _, ev in vevents if not isinstance(ev, bytes)]
+        last_modified = max(stamps) if stamps else None
+    if last_modified is not None:
+        cal.add("LAST-MODIFIED", _utc(last_modified))
+    head = cal.to_ical()
+    end = b"END:VCALENDAR\r\n"
+    assert head.endswith(end)
+    parts = [head[: -len(end)]]
+    parts += [ev if isinstance(ev, bytes) else ev.to_ical() for _, ev in vevents]
+    parts.append(end)
+    return b"".join(parts)
+
+
+# Fields that decide a VEVENT's bytes: the cache key, so a stale entry cannot be served.
+_VEVENT_KEYS = (
+    "id",
+    "title",
+    "starts_at",
+    "ends_at",
+    "location",
+    "location_hint",
+    "online_url",
+    "details_for_attendees_only",
+    "description",
+    "status",
+    "cancel_reason",
+    "sequence",
+    "created_at",
+    "updated_at",
+    "club_timezone",
+    "club_name",
+)
+
+
+def vevent_ics(
+    event: dict[str, Any],
+    *,
+    base_url: str,
+    hostname: str,
+    audience: Audience = Audience(),
+    status: str | None = None,
+) -> bytes:
+    """A feed VEVENT as bytes, memoised on everything it is made from: rendering dominates a
+    feed's cost, and between two renders of a feed almost every event is unchanged."""
+    values = tuple(event.get(k) for k in _VEVENT_KEYS)
+    return _vevent_cached(values, base_url, hostname, audience, status)
+
+
+@lru_cache(maxsize=20_000)
+def _vevent_cached(
+    values: tuple[Any, ...], base_url: str, hostname: str, audience: Audience, status: str | None
+) -> bytes:
+    event = dict(zip(_VEVENT_KEYS, values, strict=True))
+    vevent = build_vevent(
+        event, None, base_url=base_url, hostname=hostname, audience=audience, status=status
+    )
+    return vevent.to_ical()
 
 
 def event_download(

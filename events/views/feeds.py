@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -16,7 +17,7 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from piccolo.columns import Column
-from piccolo.query.functions.aggregate import Max
+from piccolo.query.functions.aggregate import Count, Max, Sum
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -32,6 +33,22 @@ from events.templating import render, wants_fragment
 from events.tokens import feed_token, read_feed_token
 
 log = logging.getLogger(__name__)
+_TOKEN_PATH = re.compile(r"/me/calendar/[^/?\s]+\.ics")
+
+
+class RedactFeedTokens(logging.Filter):
+    """Private feed URLs are credentials: keep them out of the access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_PATH.sub("/me/calendar/[token].ics", a) if isinstance(a, str) else a
+                for a in record.args
+            )
+        return True
+
+
+logging.getLogger("uvicorn.access").addFilter(RedactFeedTokens())
 
 WINDOW_BACK = timedelta(days=30)
 WINDOW_AHEAD = timedelta(days=365)
@@ -132,17 +149,38 @@ class Scope:
         day = timefmt.to_local(row["starts_at"], row["club_timezone"]).date()
         return (not f.start or day >= f.start) and (not f.end or day <= f.end)
 
-    async def rows(self, fields: tuple[str, ...], now: datetime) -> list[dict[str, Any]]:
+    async def fetch(self, fields: tuple[str, ...], now: datetime) -> list[dict[str, Any]]:
+        """Rows in the window, before the exact local-date cut (see `keep`)."""
         cols = _columns(self._base(), fields)
         if self.member_id is not None:
             cols += [
                 Rsvp.status.as_alias("rsvp_status"),
                 Rsvp.updated_at.as_alias("rsvp_updated_at"),
             ]
-        found = await self._where(_select(self, cols), now, kept=True)
+        return await self._where(_select(self, cols), now, kept=True)
+
+    def keep(self, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
         found = [r for r in found if self._keep(r)]
         found.sort(key=lambda r: (_utc(r["starts_at"]), r["id"]))
         return found
+
+    async def rows(self, fields: tuple[str, ...], now: datetime) -> list[dict[str, Any]]:
+        return self.keep(await self.fetch(fields, now))
+
+    async def fingerprint(self, now: datetime) -> Fingerprint:
+        """The same summary as `Fingerprint.of(fetch(...))`, computed by the database."""
+        if self.member_id is not None:
+            raise ValueError("aggregate fingerprints are for public feeds")
+        query = Event.select(
+            Count(Event.id, alias="count"),
+            Sum(Event.id, alias="id_sum"),
+            Sum(Event.sequence, alias="seq_sum"),
+            Max(Event.updated_at, alias="max_updated"),
+            Max(Event.club.updated_at, alias="max_club_updated"),
+            Max(Event.starts_at, alias="max_start"),
+        )
+        row = await self._where(query, now, kept=True).first()
+        return Fingerprint.normalise(row or {})
 
     async def dropped_since(self, now: datetime) -> datetime | None:
         """When the last row left the window (ended, or cancelled, 30 days ago): the feed
@@ -180,6 +218,62 @@ def _as_datetime(value: Any) -> datetime:
 class Validators:
     etag: str
     last_modified: datetime
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What changes whenever a public feed's rows do: how many, which (sum of ids), their
+    sequences, and the latest change of an event or its club."""
+
+    count: int
+    id_sum: int
+    seq_sum: int
+    max_updated: datetime | None
+    max_club_updated: datetime | None
+    max_start: datetime | None
+
+    @classmethod
+    def normalise(cls, row: dict[str, Any]) -> Fingerprint:
+        def stamp(value: Any) -> datetime | None:
+            return _utc(_as_datetime(value)).replace(microsecond=0) if value else None
+
+        return cls(
+            count=int(row.get("count") or 0),
+            id_sum=int(row.get("id_sum") or 0),
+            seq_sum=int(row.get("seq_sum") or 0),
+            max_updated=stamp(row.get("max_updated")),
+            max_club_updated=stamp(row.get("max_club_updated")),
+            max_start=stamp(row.get("max_start")),
+        )
+
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]]) -> Fingerprint:
+        def latest(key: str) -> datetime | None:
+            return max((_utc(r[key]) for r in rows if r.get(key)), default=None)
+
+        return cls.normalise(
+            {
+                "count": len(rows),
+                "id_sum": sum(r["id"] for r in rows),
+                "seq_sum": sum(r["sequence"] or 0 for r in rows),
+                "max_updated": latest("updated_at"),
+                "max_club_updated": latest("club_updated_at"),
+                "max_start": latest("starts_at"),
+            }
+        )
+
+
+def fingerprint_validators(
+    scope: Scope, fp: Fingerprint, dropped: datetime | None, extra: str = ""
+) -> Validators:
+    settings = get_settings()
+    text = f"{FORMAT}|{settings.base_url}|{scope.key}|{extra}|{fp}"
+    stamps = [EPOCH, *(t for t in (fp.max_updated, fp.max_club_updated, dropped) if t)]
+    if fp.max_start:
+        # The feed also changes when an event enters the window a year ahead.
+        stamps.append(min(fp.max_start - WINDOW_AHEAD, timefmt.utcnow()))
+    etag = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return Validators(etag=f'"{etag}"', last_modified=max(stamps).replace(microsecond=0))
 
 
 def validators(
@@ -246,17 +340,38 @@ async def _respond(
     filename: str = "",
 ) -> Response:
     now = timefmt.utcnow()
-    probe = await scope.rows(_PROBE_FIELDS, now)
-    dropped = await scope.dropped_since(now)
-    v = validators(scope, probe, dropped, extra)
+    # The ETag does not depend on when rows left the window; only Last-Modified does, and a
+    # revalidation by ETag needs no Last-Modified: skip that query for it.
+    by_etag = "if-none-match" in request.headers
+    dropped = None if by_etag else await scope.dropped_since(now)
+    # Public feeds: one aggregate row. Private feeds are small: their rows (with RSVP states).
+    public = scope.member_id is None
+    probe: Any = await scope.fingerprint(now) if public else await scope.rows(_PROBE_FIELDS, now)
+
+    def check(dropped: datetime | None) -> Validators:
+        if public:
+            return fingerprint_validators(scope, probe, dropped, extra)
+        return validators(scope, probe, dropped, extra)
+
+    v = check(dropped)
     headers = _headers(v, private=private, filename=filename)
     if _not_modified(request, v):
+        if by_etag:
+            del headers["Last-Modified"]  # RFC 9110 §15.4.5: the ETag is the validator here
         return Response(status_code=304, headers=headers)
+    if by_etag:
+        dropped = await scope.dropped_since(now)
+        v = check(dropped)
+        headers = _headers(v, private=private, filename=filename)
     body = await _cached(request, v.etag)
     if body is None:
-        rows = await scope.rows(_EVENT_FIELDS, now)
+        fetched = await scope.fetch(_EVENT_FIELDS, now)
+        rows = scope.keep(fetched)
         # Rows may have changed since the probe: the headers must describe these bytes.
-        v = validators(scope, rows, dropped, extra)
+        if public:
+            v = fingerprint_validators(scope, Fingerprint.of(fetched), dropped, extra)
+        else:
+            v = validators(scope, rows, dropped, extra)
         headers = _headers(v, private=private, filename=filename)
         body = render_body(rows)
         await _store(request, v.etag, body)
@@ -311,18 +426,21 @@ def _render(
             going = row.get("rsvp_status") == RsvpStatus.going.value
             audience = ics.Audience(private_details=going, discreet=discreet)
             status = "CONFIRMED" if going else "TENTATIVE"
-        vevent = ics.build_vevent(
-            row, None, base_url=s.base_url, hostname=s.hostname, audience=audience, status=status
+        vevent = ics.vevent_ics(
+            row, base_url=s.base_url, hostname=s.hostname, audience=audience, status=status
         )
         vevents.append((row["club_timezone"], vevent))
-    return ics.assemble(cal, vevents, fallback_zone=fallback_zone)
+    last = max((_utc(r["updated_at"]) for r in rows), default=None)
+    return ics.assemble(cal, vevents, fallback_zone=fallback_zone, last_modified=last)
 
 
 # --- views ------------------------------------------------------------------------------
 
 
 async def site_feed(request: Request) -> Response:
-    activities = await listings.activity_names()
+    # The activity list only serves to check an `activity` filter: skip the query without one.
+    wanted = request.query_params.get("activity")
+    activities = await listings.activity_names() if wanted else []
     filters = listings.parse_filters(request.query_params, activities)
     query = filters.as_query()
     key = "site?" + urlencode(sorted(query.items()))
