@@ -249,3 +249,19 @@ async def test_site_feed_filters_like_the_home_page(client) -> None:
     )
     plain = icalendar.Calendar.from_ical((await client.get("/calendar.ics")).content)
     assert filtered["UID"] != plain["UID"] and "fitness" in str(filtered["NAME"])
+
+
+async def test_renders_are_byte_identical_without_any_cache(client) -> None:
+    from events.services.calendar import _vevent_cached, _vtimezone_ics
+
+    with time_machine.travel(NOW, tick=False):
+        await _dst_clubs()
+        bodies = []
+        for _ in range(2):
+            _vevent_cached.cache_clear()
+            _vtimezone_ics.cache_clear()
+            await helpers.flush_redis()  # the render cache
+            response = await client.get("/calendar.ics")
+            bodies.append((response.content, response.headers["etag"]))
+    assert bodies[0] == bodies[1]
+    all_parsers_agree(bodies[0][0])
