@@ -37,6 +37,8 @@ from events.settings import get_settings  # noqa: E402
 from tests import helpers  # noqa: E402
 
 TEST_TMP = _TMP
+# Playwright fixtures for tests/test_browser_*.py (phone, phone_nojs, phone_axe).
+pytest_plugins = ["tests.browser_support"]
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

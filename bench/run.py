@@ -1,0 +1,299 @@
+"""Benchmark `steady web` against a bare Starlette app serving the same bytes.
+
+    .venv/bin/python bench/run.py [--duration 5] [--connections 32] [--workers 1]
+
+Builds a temporary SQLite database (migrated, demo data), uses REDIS_URL or an embedded Redis,
+starts `steady web` and bench/bare_app.py with uvicorn, and drives each with wrk from a second
+process on loopback. Prints requests/s, p50 and p99 per URL and the ratio to the bare app.
+Set DATABASE_URL to benchmark on PostgreSQL instead (the database must be empty).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_EMAIL = "member@example.com"
+DEMO_PASSWORD = "recovery-demo"  # noqa: S105 - the documented demo password
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
+TARGETS = {"page": 0.5, "conditional": 0.8}
+RSVP_P99_MS = 50.0
+STEADY_WEB = [sys.executable, "-m", "events.cli", "web"]
+BARE_APP = [
+    *(sys.executable, "-m", "uvicorn", "bench.bare_app:create", "--factory"),
+    *("--log-level", "warning", "--no-access-log", "--no-server-header"),
+]
+
+POST_LUA = """
+local path, body_yes, body_no = "{path}", "{yes}", "{no}"
+local headers = {{}}
+headers["Content-Type"] = "application/x-www-form-urlencoded"
+headers["Cookie"] = "{cookie}"
+headers["X-CSRFToken"] = "{csrf}"
+headers["HX-Request"] = "true"
+local n = 0
+request = function()
+  n = n + 1
+  local body = body_yes
+  if n % 2 == 0 then body = body_no end
+  return wrk.format("POST", path, headers, body)
+end
+"""
+
+
+@dataclass
+class Case:
+    name: str
+    path: str
+    kind: str  # page | conditional | rsvp
+    method: str = "GET"
+    headers: dict[str, str] | None = None
+    lua: str | None = None
+
+
+@dataclass
+class Result:
+    rps: float
+    p50: float
+    p99: float
+    errors: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_up(url: str, proc: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{what} exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit(f"{what} did not start")
+
+
+def steady(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "events.cli", *args], env=env, check=True, cwd=ROOT)
+
+
+def wrk(url: str, case: Case, args: argparse.Namespace, duration: int, tmp: Path) -> Result:
+    cmd = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{max(1, duration)}s"]
+    cmd.append("--latency")
+    for name, value in (case.headers or {}).items():
+        cmd += ["-H", f"{name}: {value}"]
+    if case.lua:
+        script = tmp / (re.sub(r"\W+", "_", case.name) + ".lua")
+        script.write_text(case.lua)
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url + case.path], capture_output=True, text=True, check=True)
+    text = out.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
+
+    def percentile(p: str) -> float:
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+        return float(m.group(1)) * UNITS[m.group(2)] if m else float("nan")
+
+    errors = 0
+    if m := re.search(r"Non-2xx or 3xx responses: (\d+)", text):
+        errors += int(m.group(1))
+    socket_errors = r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"
+    if m := re.search(socket_errors, text):
+        errors += sum(int(g) for g in m.groups())
+    return Result(rps, percentile("50"), percentile("99"), errors)
+
+
+def log_in(client: httpx.Client) -> str:
+    client.get("/login")
+    csrf = client.cookies["csrftoken"]
+    response = client.post(
+        "/login",
+        data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "next": "/", "csrftoken": csrf},
+    )
+    if response.status_code != 303:
+        raise SystemExit(f"demo login failed: {response.status_code}")
+    return csrf
+
+
+def discover(base: str) -> tuple[list[Case], dict[str, dict[str, str]]]:
+    """Find an event and a club, log in, and capture each URL's bytes for the bare app."""
+    cases: list[Case] = []
+    capture: dict[str, dict[str, str]] = {}
+    anon = httpx.Client(base_url=base, headers={"Accept-Encoding": "identity"})
+    home = anon.get("/")
+    event_id = re.search(r'href="/events/(\d+)"', home.text).group(1)  # type: ignore[union-attr]
+    slug = re.search(r'href="/clubs/([a-z0-9-]+)"', anon.get("/clubs").text).group(1)  # type: ignore[union-attr]
+
+    def keep(key: str, response: httpx.Response) -> None:
+        capture[key] = {
+            "body": response.content.decode("latin-1"),
+            "type": response.headers.get("content-type", "text/html"),
+            "etag": response.headers.get("etag", ""),
+        }
+
+    for path in ("/", f"/events/{event_id}", f"/clubs/{slug}", "/calendar.ics"):
+        response = anon.get(path)
+        if response.status_code != 200:
+            print(f"skipping {path}: HTTP {response.status_code}", file=sys.stderr)
+            continue
+        keep(f"GET {path}", response)
+        cases.append(Case(path, path, "page"))
+        if path == "/calendar.ics":
+            if etag := response.headers.get("etag"):
+                again = anon.get(path, headers={"If-None-Match": etag})
+                if again.status_code == 304:
+                    cases.append(
+                        Case(f"{path} (304)", path, "conditional", headers={"If-None-Match": etag})
+                    )
+                else:
+                    print(f"{path}: If-None-Match gave {again.status_code}", file=sys.stderr)
+            else:
+                print(f"{path} has no ETag: no conditional GET row", file=sys.stderr)
+
+    member = httpx.Client(base_url=base, headers={"Accept-Encoding": "identity"})
+    csrf = log_in(member)
+    rsvp_path = f"/events/{event_id}/rsvp"
+    headers = {"HX-Request": "true", "X-CSRFToken": csrf}
+    response = member.post(rsvp_path, data={"response": "yes"}, headers=headers)
+    if response.status_code == 200:
+        keep(f"POST {rsvp_path}", response)
+        cookie = "; ".join(f"{k}={v}" for k, v in member.cookies.items())
+        lua = POST_LUA.format(
+            path=rsvp_path, yes="response=yes", no="response=no", cookie=cookie, csrf=csrf
+        )
+        cases.append(Case(f"POST {rsvp_path}", rsvp_path, "rsvp", method="POST", lua=lua))
+    else:
+        print(f"skipping RSVP: POST {rsvp_path} gave {response.status_code}", file=sys.stderr)
+    return cases, capture
+
+
+def verdict(case: Case, ratio: float, result: Result, connections: int) -> str:
+    if case.kind == "rsvp":
+        if connections != 32:
+            return f"p99 target is at 32 connections (ran {connections})"
+        ok = result.p99 <= RSVP_P99_MS
+        return f"{'ok' if ok else 'MISS'}: p99 ≤ {RSVP_P99_MS:.0f} ms"
+    target = TARGETS[case.kind]
+    return f"{'ok' if ratio >= target else 'MISS'}: ≥ {target}× bare"
+
+
+def print_table(rows: list[tuple[Case, Result, Result]], args: argparse.Namespace) -> None:
+    head = (
+        f"{'URL':34} {'steady r/s':>10} {'p50 ms':>7} {'p99 ms':>7}"
+        f" {'bare r/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'ratio':>6}  target"
+    )
+    print()
+    print(head)
+    print("-" * len(head))
+    for case, mine, bare in rows:
+        ratio = mine.rps / bare.rps if bare.rps else float("nan")
+        note = verdict(case, ratio, mine, args.connections)
+        if mine.errors:
+            note += f"; {mine.errors} errors"
+        print(
+            f"{case.name[:34]:34} {mine.rps:10.0f} {mine.p50:7.1f} {mine.p99:7.1f}"
+            f" {bare.rps:9.0f} {bare.p50:7.1f} {bare.p99:7.1f} {ratio:5.2f}×  {note}"
+        )
+    print(
+        f"\nwrk -t{args.threads} -c{args.connections} -d{args.duration}s per row;"
+        f" steady web --workers {args.workers}; {os.cpu_count()} CPUs; "
+        f"database {'PostgreSQL' if args.postgres else 'SQLite'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up per URL")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=1, help="steady web processes")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("bench needs wrk: apt-get install -y wrk (or run .ci/install-browser)")
+
+    tmp = Path(tempfile.mkdtemp(prefix="steady-bench-"))
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", f"sqlite:///{tmp / 'bench.sqlite3'}")
+    args.postgres = env["DATABASE_URL"].startswith("postgres")
+    env["STEADY_STATE_DIR"] = str(tmp / "state")
+    env.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 40)
+    env["STEADY_ENV"] = "dev"  # demo data never exists in prod
+    env.pop("SMTP_URL", None)
+    env["PYTHONPATH"] = str(ROOT)
+    embedded = None
+    if not env.get("REDIS_URL"):
+        sys.path.insert(0, str(ROOT))
+        from events.redis_conn import EmbeddedRedis
+
+        embedded = EmbeddedRedis(tmp / "redis")
+        env["REDIS_URL"] = embedded.start()
+
+    procs: list[subprocess.Popen] = []
+    try:
+        steady(env, "migrate")
+        steady(env, "seed", "--demo")
+        port, bare_port = free_port(), free_port()
+        web = subprocess.Popen(
+            [*STEADY_WEB, "--port", str(port), "--quiet", "--workers", str(args.workers)],
+            env=env,
+            cwd=ROOT,
+        )
+        procs.append(web)
+        base = f"http://127.0.0.1:{port}"
+        wait_up(f"{base}/healthz", web, "steady web")
+        cases, capture = discover(base)
+        capture_file = tmp / "capture.json"
+        capture_file.write_text(json.dumps(capture))
+        bare = subprocess.Popen(
+            [*BARE_APP, "--port", str(bare_port), "--workers", str(args.workers)],
+            env={**env, "BENCH_CAPTURE": str(capture_file)},
+            cwd=ROOT,
+        )
+        procs.append(bare)
+        bare_base = f"http://127.0.0.1:{bare_port}"
+        wait_up(f"{bare_base}/", bare, "bare app")
+
+        rows = []
+        for case in cases:
+            results = []
+            for url in (base, bare_base):
+                if args.warmup:
+                    wrk(url, case, args, args.warmup, tmp)
+                results.append(wrk(url, case, args, args.duration, tmp))
+            rows.append((case, results[0], results[1]))
+            print(f"measured {case.name}", file=sys.stderr)
+        print_table(rows, args)
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if embedded is not None:
+            embedded.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
