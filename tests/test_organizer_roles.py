@@ -124,3 +124,7 @@ async def test_greeter_sees_who_is_new(client, other_client) -> None:
     assert "Newbie" in welcome and "Q.P." in welcome and "Quiet Person" not in welcome
     assert "1 more who prefer" in welcome
     assert "Regular" not in welcome and "Hidden" not in welcome
+    # Organizers, who see the attendee list anyway, see the newcomers' names.
+    organizer_view = BeautifulSoup((await client.get(f"/events/{event}")).text, "html.parser")
+    newcomers = organizer_view.select_one(".newcomers").text
+    assert "Quiet Person" in newcomers and "Hidden" in newcomers and "Regular" not in newcomers

@@ -521,9 +521,9 @@ def _shown_name(name: str, visibility: str) -> str:
     return "".join(part[0].upper() + "." for part in name.split()[:2]) or "?"
 
 
-async def newcomers(event_id: int) -> tuple[list[str], int]:
-    """First-timers going to the event, for a greeter: names as each chose to be shown,
-    plus how many prefer not to be listed."""
+async def newcomers(event_id: int, organizer: bool = False) -> tuple[list[str], int]:
+    """First-timers going to the event. A greeter sees names as each chose to be shown, plus
+    how many prefer not to be listed; organizers (who see the attendee list) see names."""
     rows = (
         await Rsvp.select(
             Rsvp.visibility,
@@ -536,6 +536,8 @@ async def newcomers(event_id: int) -> tuple[list[str], int]:
         )
         .order_by(Rsvp.queued_at)
     )
+    if organizer:
+        return [r["name"] for r in rows], 0
     shown = [
         _shown_name(r["name"], r["visibility"])
         for r in rows
@@ -556,7 +558,7 @@ async def event_page_extras(event: dict[str, Any], member_id: int | None) -> dic
         & (Rsvp.status == RsvpStatus.going.value)
     )
     greeter = any(r["mine"] and r["greeter"] for r in roles)
-    names, hidden = await newcomers(event["id"]) if greeter or organizer else ([], 0)
+    names, hidden = await newcomers(event["id"], organizer) if greeter or organizer else ([], 0)
     return {
         "can_organize": organizer,
         "roles": roles,
