@@ -159,6 +159,9 @@ def throughput(args: argparse.Namespace) -> list[tuple[str, float, float, str]]:
         ):
             rps, p99, bad = wrk(url, headers, args.duration, args.connections)
             results.append((name, rps, p99, bad))
+        # For scale on this machine: a small static page of the same app.
+        rps, p99, bad = wrk(f"{base}/help", {}, args.duration, args.connections)
+        results.append(("baseline: GET /help (template page)", rps, p99, bad))
         return results
     finally:
         proc.terminate()
