@@ -51,6 +51,18 @@ request = function()
   if n % 2 == 0 then body = body_no end
   return wrk.format("POST", path, headers, body)
 end
+-- count answers by status, to show what the errors were
+local threads = {{}}
+setup = function(thread) table.insert(threads, thread) end
+init = function(args) statuses = {{}} end
+response = function(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+done = function(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses")) do
+      io.write(string.format("status %d: %d\\n", status, count))
+    end
+  end
+end
 """
 
 
@@ -70,6 +82,7 @@ class Result:
     p50: float
     p99: float
     errors: int
+    statuses: dict[int, int]
 
 
 def free_port() -> int:
@@ -106,6 +119,8 @@ def wrk(url: str, case: Case, args: argparse.Namespace, duration: int, tmp: Path
         cmd += ["-s", str(script)]
     out = subprocess.run([*cmd, url + case.path], capture_output=True, text=True, check=True)
     text = out.stdout
+    if args.verbose:
+        print(f"$ {' '.join(cmd)} {url + case.path}\n{text}{out.stderr}", file=sys.stderr)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
 
     def percentile(p: str) -> float:
@@ -118,7 +133,10 @@ def wrk(url: str, case: Case, args: argparse.Namespace, duration: int, tmp: Path
     socket_errors = r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"
     if m := re.search(socket_errors, text):
         errors += sum(int(g) for g in m.groups())
-    return Result(rps, percentile("50"), percentile("99"), errors)
+    statuses: dict[int, int] = {}
+    for status, count in re.findall(r"^status (\d+): (\d+)$", text, re.M):
+        statuses[int(status)] = statuses.get(int(status), 0) + int(count)
+    return Result(rps, percentile("50"), percentile("99"), errors, statuses)
 
 
 def log_in(client: httpx.Client) -> str:
@@ -208,6 +226,9 @@ def print_table(rows: list[tuple[Case, Result, Result]], args: argparse.Namespac
         note = verdict(case, ratio, mine, args.connections)
         if mine.errors:
             note += f"; {mine.errors} errors"
+        if set(mine.statuses) - {200}:
+            note += " (statuses " + ", ".join(f"{k}×{v}" for k, v in sorted(mine.statuses.items()))
+            note += ")"
         print(
             f"{case.name[:34]:34} {mine.rps:10.0f} {mine.p50:7.1f} {mine.p99:7.1f}"
             f" {bare.rps:9.0f} {bare.p50:7.1f} {bare.p99:7.1f} {ratio:5.2f}×  {note}"
@@ -226,6 +247,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=1, help="steady web processes")
+    parser.add_argument("--verbose", action="store_true", help="print wrk's own output")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench needs wrk: apt-get install -y wrk (or run .ci/install-browser)")
