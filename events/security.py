@@ -43,6 +43,9 @@ class SecurityHeadersMiddleware:
                     )
                 if static and message["status"] == 200:
                     headers["Cache-Control"] = "public, max-age=31536000, immutable"
+                elif getattr(scope.get("user"), "is_authenticated", False):
+                    # Anything rendered for a signed-in member may be personal: never stored.
+                    headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

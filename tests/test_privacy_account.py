@@ -106,3 +106,15 @@ async def test_privacy_pages_need_login(client):
         response = await client.get(path)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/login")
+
+
+async def test_pages_for_signed_in_members_are_never_stored(client):
+    member = await helpers.make_member()
+    club = await helpers.make_club()
+    event = await helpers.make_event(club)
+    anonymous = await client.get(f"/events/{event}")
+    assert "no-store" not in anonymous.headers.get("cache-control", "")
+    await helpers.login(client, member)
+    for path in ("/", f"/events/{event}", "/clubs", "/account"):
+        response = await client.get(path)
+        assert response.headers["cache-control"] == "no-store", path
