@@ -78,6 +78,7 @@ async def rsvp(request: Request) -> Response:
             request, event_id, error="Guests should be a whole number.", status_code=422
         )
     visibility = form.get("visibility")
+    outcome: rsvps.Outcome | None = None
     try:
         outcome = await rsvps.respond(
             event_id,
@@ -108,6 +109,16 @@ async def rsvp(request: Request) -> Response:
             raise
     if not wants_fragment(request):
         return RedirectResponse(event_url, status_code=303)
+    if outcome is not None and outcome.panel is not None:
+        # The panel as the service read it inside the change's transaction: no more queries.
+        context = {"event": outcome.event, "rsvp": outcome.panel, "rsvp_message": message}
+        return render(
+            request,
+            "event.html",
+            context,
+            block="rsvp_panel",
+            headers={"Cache-Control": "no-store"},
+        )
     return await render_panel(request, event_id, message=message)
 
 
