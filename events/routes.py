@@ -7,7 +7,18 @@ from starlette.staticfiles import StaticFiles
 
 from events.settings import Settings
 from events.templating import STATIC_DIR
-from events.views import accounts, clubs, dev, feeds, health, organizer, pages, rsvps
+from events.views import (
+    accounts,
+    clubs,
+    dev,
+    feeds,
+    health,
+    organizer,
+    pages,
+    privacy,
+    reports,
+    rsvps,
+)
 from events.views import mail as mail_views
 
 
@@ -18,7 +29,9 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *pages.routes,
         *rsvps.routes,
         *accounts.routes,
+        *privacy.routes,
         *clubs.routes,
+        *reports.routes,
         *health.routes,
         *mail_views.routes,
         *organizer.routes,

@@ -1,0 +1,154 @@
+"""Reports to a club's organizers: a member reports an event or a member (the clubs code files
+note reports itself), organizers read the open ones and resolve them.
+
+Every read and write names the club, so a report id from another club is simply not found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from events.db import write_transaction
+from events.tables import Event, Member, Membership, Report, Rsvp, WelcomeNote
+
+REASON_MAX = 1000
+KINDS = ("event", "member")
+KIND_LABELS = {"event": "Event", "member": "Member", "note": "Welcome note"}
+
+
+class ReportError(Exception):
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def parse_id(text: str | None) -> int | None:
+    try:
+        value = int(str(text).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if 0 < value < 2**31 else None
+
+
+async def _subject_in_club(kind: str, subject_id: int, club_id: int) -> bool:
+    if kind == "event":
+        return await Event.exists().where((Event.id == subject_id) & (Event.club == club_id))
+    # A member of the club, or someone who answered one of its events.
+    if await Membership.exists().where(
+        (Membership.member == subject_id) & (Membership.club == club_id)
+    ):
+        return True
+    return await Rsvp.exists().where((Rsvp.member == subject_id) & (Rsvp.event.club == club_id))
+
+
+async def file_report(
+    reporter_id: int, club_id: int, kind: str, subject_text: str | None, reason: str
+) -> bool:
+    """File a report; False when the same reporter already has an open one on that subject
+    (nothing new written). Raises ReportError for anything the form got wrong."""
+    if kind not in KINDS:
+        raise ReportError("Choose whether you are reporting an event or a member.")
+    subject_id = parse_id(subject_text)
+    text = reason.replace("\r\n", "\n").strip()
+    if len(text) > REASON_MAX:
+        raise ReportError(f"Keep the reason to {REASON_MAX:,} characters (it has {len(text):,}).")
+    if subject_id is None or not await _subject_in_club(kind, subject_id, club_id):
+        raise ReportError("We couldn't find what you are reporting in this club.", 404)
+    if kind == "member" and subject_id == reporter_id:
+        raise ReportError("You can't report yourself.")
+    async with write_transaction():
+        repeat = await Report.exists().where(
+            (Report.club == club_id)
+            & (Report.reporter == reporter_id)
+            & (Report.subject_kind == kind)
+            & (Report.subject_id == subject_id)
+            & Report.resolved.eq(False)
+        )
+        if repeat:
+            return False
+        await Report.insert(
+            Report(
+                club=club_id,
+                reporter=reporter_id,
+                subject_kind=kind,
+                subject_id=subject_id,
+                reason=text,
+            )
+        )
+    return True
+
+
+async def open_reports(club_id: int) -> list[dict[str, Any]]:
+    """The club's unresolved reports, oldest first, each with what it is about."""
+    rows = (
+        await Report.select(
+            Report.id,
+            Report.subject_kind,
+            Report.subject_id,
+            Report.reason,
+            Report.created_at,
+            Report.reporter.display_name.as_alias("reporter_name"),
+        )
+        .where((Report.club == club_id) & Report.resolved.eq(False))
+        .order_by(Report.created_at)
+        .order_by(Report.id)
+    )
+    ids: dict[str, set[int]] = {"event": set(), "member": set(), "note": set()}
+    for row in rows:
+        ids.setdefault(row["subject_kind"], set()).add(int(row["subject_id"]))
+    events = {
+        r["id"]: r
+        for r in (
+            await Event.select(Event.id, Event.title).where(
+                Event.id.is_in(list(ids["event"])) & (Event.club == club_id)
+            )
+            if ids["event"]
+            else []
+        )
+    }
+    members = {
+        r["id"]: r
+        for r in (
+            await Member.select(Member.id, Member.display_name).where(
+                Member.id.is_in(list(ids["member"]))
+            )
+            if ids["member"]
+            else []
+        )
+    }
+    notes = {
+        r["id"]: r
+        for r in (
+            await WelcomeNote.select(
+                WelcomeNote.id,
+                WelcomeNote.message,
+                WelcomeNote.author.id.as_alias("author_id"),
+                WelcomeNote.author.display_name.as_alias("author_name"),
+            ).where(WelcomeNote.id.is_in(list(ids["note"])) & (WelcomeNote.club == club_id))
+            if ids["note"]
+            else []
+        )
+    }
+    for row in rows:
+        kind, subject_id = row["subject_kind"], int(row["subject_id"])
+        row["kind_label"] = KIND_LABELS.get(kind, kind)
+        row["event"] = events.get(subject_id) if kind == "event" else None
+        row["member"] = members.get(subject_id) if kind == "member" else None
+        row["note"] = notes.get(subject_id) if kind == "note" else None
+        if row["note"]:
+            row["member"] = {
+                "id": row["note"]["author_id"],
+                "display_name": row["note"]["author_name"],
+            }
+    return rows
+
+
+async def resolve(club_id: int, report_id: int) -> bool:
+    """Mark one of this club's reports resolved; False when the club has no such report."""
+    rows = (
+        await Report.update({Report.resolved: True})
+        .where((Report.id == report_id) & (Report.club == club_id))
+        .returning(Report.id)
+    )
+    return bool(rows)

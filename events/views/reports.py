@@ -1,0 +1,111 @@
+"""Reporting an event or a member to a club's organizers, and the organizers' report list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from events import ratelimit
+from events.auth import current_member, login_redirect
+from events.services import reports as svc
+from events.templating import render
+from events.views.clubs import form_data, load_club, organizer_club
+
+REPORT_LIMIT = (10, 3600)  # reports per member per hour
+
+
+def form_context(club: dict[str, Any], data: dict[str, str], **extra: Any) -> dict[str, Any]:
+    kind = data.get("subject_kind", "")
+    return {
+        "club": club,
+        "mode": "form",
+        "form": {
+            "subject_kind": kind if kind in svc.KINDS else "",
+            "subject_id": str(svc.parse_id(data.get("subject_id")) or ""),
+            "reason": data.get("reason", "")[: svc.REASON_MAX * 2],
+        },
+        "error": "",
+        "back": back_link(club, data),
+        **extra,
+    }
+
+
+def back_link(club: dict[str, Any], data: dict[str, str]) -> str:
+    subject_id = svc.parse_id(data.get("subject_id"))
+    if data.get("subject_kind") == "event" and subject_id:
+        return f"/events/{subject_id}"
+    return f"/clubs/{club['slug']}"
+
+
+async def report_form(request: Request) -> Response:
+    club = await load_club(request)
+    if current_member(request) is None:
+        return login_redirect(request)
+    data = {k: str(v) for k, v in request.query_params.items()}
+    return render(request, "reports.html", form_context(club, data))
+
+
+async def file_report(request: Request) -> Response:
+    member = current_member(request)
+    club = await load_club(request)
+    if member is None:
+        return login_redirect(request, f"/clubs/{club['slug']}")
+    data = await form_data(request)
+    context = form_context(club, data)
+    if not await ratelimit.allow(
+        request.app.state.redis, f"report:{member.id}", *REPORT_LIMIT
+    ):
+        context["error"] = "You've sent a lot of reports this hour. Please try again later."
+        return render(request, "reports.html", context, status_code=429)
+    try:
+        await svc.file_report(
+            member.id,
+            club["id"],
+            data.get("subject_kind", ""),
+            data.get("subject_id"),
+            data.get("reason", ""),
+        )
+    except svc.ReportError as exc:
+        context["error"] = exc.message
+        return render(request, "reports.html", context, status_code=exc.status)
+    context["mode"] = "thanks"
+    return render(request, "reports.html", context)
+
+
+async def report_list(request: Request) -> Response:
+    member, club = await organizer_club(request)
+    if member is None:
+        return login_redirect(request, f"/clubs/{club['slug']}/reports")
+    context = {
+        "club": club,
+        "mode": "list",
+        "reports": await svc.open_reports(club["id"]),
+        "resolved": request.query_params.get("resolved") == "1",
+    }
+    return render(request, "reports.html", context)
+
+
+async def resolve(request: Request) -> Response:
+    member, club = await organizer_club(request)
+    if member is None:
+        return login_redirect(request, f"/clubs/{club['slug']}/reports")
+    if not await svc.resolve(club["id"], int(request.path_params["id"])):
+        raise HTTPException(404, "That report isn't one of this club's.")
+    return RedirectResponse(f"/clubs/{club['slug']}/reports?resolved=1", status_code=303)
+
+
+routes = [
+    Route("/clubs/{slug:str}/report", report_form, methods=["GET"], name="club_report_form"),
+    Route("/clubs/{slug:str}/report", file_report, methods=["POST"], name="club_report"),
+    Route("/clubs/{slug:str}/reports", report_list, methods=["GET"], name="club_reports"),
+    Route(
+        "/clubs/{slug:str}/reports/{id:int}/resolve",
+        resolve,
+        methods=["POST"],
+        name="club_report_resolve",
+    ),
+]
