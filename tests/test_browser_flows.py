@@ -26,6 +26,11 @@ def rsvp_panel(page: Any) -> Any:
     return page.get_by_role("region", name=re.compile(r"going|rsvp", re.I))
 
 
+async def focus_is_in(region: Any) -> bool:
+    """Keyboard and screen-reader users keep their place when htmx swaps a panel."""
+    return bool(await region.evaluate("el => el.contains(document.activeElement)"))
+
+
 async def rsvp_status(event_id: int, member_id: int) -> str | None:
     row = (
         await Rsvp.select(Rsvp.status)
@@ -68,6 +73,7 @@ async def test_sign_up_by_mailed_link_then_log_in_and_join_a_club(phone, live_se
     await page.get_by_text(re.compile("You're a member of Trail Club")).wait_for()
     await page.get_by_text("Bring water and layers.").wait_for()
     assert await marker_survived(page), "joining reloaded the whole page"
+    assert await focus_is_in(page.get_by_role("region", name="Membership"))
     assert await Membership.count().where(Membership.club.slug == "trail-club") == 2
 
 
@@ -86,6 +92,7 @@ async def test_one_tap_rsvp_updates_the_panel_in_place_and_cancel(phone, live_se
     await panel.get_by_text(re.compile("You're going")).first.wait_for()
     await panel.get_by_text(re.compile(r"1 going · 7 places left")).wait_for()
     assert await marker_survived(page), "the RSVP reloaded the whole page"
+    assert await focus_is_in(panel), "the swap dropped keyboard focus"
     assert path_of(page.url) == f"/events/{event}"
     assert await rsvp_status(event, member) == RsvpStatus.going.value
 
@@ -93,6 +100,7 @@ async def test_one_tap_rsvp_updates_the_panel_in_place_and_cancel(phone, live_se
     await panel.get_by_text(re.compile("can't go", re.I)).first.wait_for()
     await panel.get_by_text(re.compile(r"0 going")).wait_for()
     assert await marker_survived(page)
+    assert await focus_is_in(panel)
     assert await rsvp_status(event, member) == RsvpStatus.not_going.value
     assert await Outbox.count().where(Outbox.kind.is_in(["invite", "cancel"])) == 2
 
