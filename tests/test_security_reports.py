@@ -17,13 +17,21 @@ async def setup() -> dict[str, int]:
     other_org = await helpers.make_member("other@example.org", "Otto")
     club = await helpers.make_club(organizer=org)
     other_club = await helpers.make_club(slug="other-club", name="Other", organizer=other_org)
-    await Membership.insert(Membership(member=member, club=club), Membership(member=troll, club=club))
+    await Membership.insert(
+        Membership(member=member, club=club), Membership(member=troll, club=club)
+    )
     event = await helpers.make_event(club, title="Sunrise hike")
     other_event = await helpers.make_event(other_club, title="Other hike")
     return dict(
-        org=org, member=member, troll=troll, other_org=other_org, club=club,
-        other_club=other_club, event=event, other_event=other_event,
-    )  # fmt: skip
+        org=org,
+        member=member,
+        troll=troll,
+        other_org=other_org,
+        club=club,
+        other_club=other_club,
+        event=event,
+        other_event=other_event,
+    )
 
 
 async def test_member_reports_event_from_event_page_and_organizer_resolves(client, other_client):

@@ -119,6 +119,9 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
     if mail.kind == "signup_confirm":
         token = str(mail.payload.get("token", ""))
         ctx["confirm_url"] = f"{settings.base_url}/signup/confirm?token={quote(token, safe='')}"
+    if mail.kind == "password_reset":
+        token = str(mail.payload.get("token", ""))
+        ctx["reset_url"] = f"{settings.base_url}/password/reset?token={quote(token, safe='')}"
     ctx["login_url"] = f"{settings.base_url}/login"
     return ctx
 
@@ -154,6 +157,10 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
             return "Confirm your email for Steady"
         case "signup_existing":
             return "Your Steady account"
+        case "password_reset":
+            return "Reset your Steady password"
+        case "account_deleted":
+            return "Your Steady account is deleted"
     return "A message from Steady"
 
 

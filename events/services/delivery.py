@@ -122,6 +122,8 @@ async def mark_sent(outbox_id: int, now: datetime) -> None:
             Outbox.sent_at: utc(now),
             Outbox.claimed_until: None,
             Outbox.last_error: "",
+            # A bare address (the erased account's goodbye mail) is not kept once sent.
+            Outbox.to_address: "",
         }
     ).where(Outbox.id == outbox_id)
 
@@ -366,10 +368,12 @@ async def load(row: dict[str, Any], now: datetime) -> Mail | Skip:
         )
         if not joined:
             return Skip("the member left the club since")
-    elif kind == "signup_confirm":
+    elif kind in ("signup_confirm", "password_reset"):
         if not payload.get("token"):
-            return Skip("no confirmation token")
-    elif kind != "signup_existing":
+            return Skip("no link token")
+        if kind == "password_reset" and not member:
+            return Skip("a password reset mail needs a member")
+    elif kind not in ("signup_existing", "account_deleted"):
         return Skip(f"unknown mail kind {kind!r}")
     return mail
 

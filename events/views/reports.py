@@ -56,9 +56,7 @@ async def file_report(request: Request) -> Response:
         return login_redirect(request, f"/clubs/{club['slug']}")
     data = await form_data(request)
     context = form_context(club, data)
-    if not await ratelimit.allow(
-        request.app.state.redis, f"report:{member.id}", *REPORT_LIMIT
-    ):
+    if not await ratelimit.allow(request.app.state.redis, f"report:{member.id}", *REPORT_LIMIT):
         context["error"] = "You've sent a lot of reports this hour. Please try again later."
         return render(request, "reports.html", context, status_code=429)
     try:
