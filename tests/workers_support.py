@@ -3,6 +3,7 @@ burst mode on the test Redis, and helpers to read what arrived."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import warnings
@@ -38,8 +39,20 @@ class SmtpSink:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.answers: list[str] = []
         self.lock = threading.Lock()
+        # With `hold` on, DATA waits for `released` (a send in flight); `holding` says one
+        # arrived. `drop_held` answers a held message 421 unrecorded, as if never accepted.
+        self.hold = False
+        self.released = threading.Event()
+        self.holding = threading.Event()
+        self.drop_held = False
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.hold:
+            drop = self.drop_held
+            self.holding.set()
+            await asyncio.to_thread(self.released.wait, 30)
+            if drop:
+                return "421 4.3.2 Closing"
         with self.lock:
             answer = self.answers.pop(0) if self.answers else None
             if answer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from arq import cron
@@ -19,6 +20,8 @@ SEND_TIMEOUT = 60  # seconds; below delivery.LEASE so a live worker never loses 
 
 
 async def startup(ctx: dict[str, Any]) -> None:
+    if not logging.getLogger().handlers:  # `steady worker`: job and shutdown lines on stderr
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     engine = engine_finder()
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=5)
