@@ -85,7 +85,8 @@ def _local(text: str) -> datetime | None:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         return None
-    if value.tzinfo is not None:
+    # Years near datetime's limits overflow in time zone arithmetic (a 500, found by fuzzing).
+    if value.tzinfo is not None or not 1970 <= value.year <= 2200:
         return None
     return value.replace(second=0, microsecond=0)
 
