@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 
 from events.app import create_app
 from events.auth import SESSION_COOKIE
+from events.redis_conn import redis_client
 from events.settings import get_settings
 from events.tables import Member, Outbox
 from tests import helpers
@@ -143,10 +144,14 @@ async def test_login_redirect_built_by_the_app_keeps_only_local_paths(client):
 
 @pytest.fixture
 async def second_app() -> AsyncIterator[Starlette]:
-    """Another web process's worth of app: its own Redis and database connections."""
+    """Another web process's worth of app with its own Redis connection. (Its lifespan is not
+    run: the database engine is a process-wide object that the first app's pool serves.)"""
     application = create_app(get_settings())
-    async with application.router.lifespan_context(application):
+    application.state.redis = redis_client(get_settings().redis_url or "")
+    try:
         yield application
+    finally:
+        await application.state.redis.aclose()
 
 
 def client_for(application: Starlette, ip: str) -> httpx.AsyncClient:
