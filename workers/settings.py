@@ -50,5 +50,7 @@ class WorkerSettings:
     redis_settings = arq_settings(get_settings().redis_url or "redis://127.0.0.1:6379")
     max_tries = 5
     keep_result = 0
+    # How often an idle worker looks for new jobs: bounds the wait before an invite goes out.
+    poll_delay = 0.1
     # On SIGINT/SIGTERM: stop taking jobs and let a send in flight finish before exiting.
     job_completion_wait = 20

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from events.db import write_transaction
 from events.services import outbox
 from events.tables import (
     Club,
@@ -270,6 +271,13 @@ async def _cancels_before(row: dict[str, Any]) -> int:
 
 
 async def load(row: dict[str, Any], now: datetime) -> Mail | Skip:
+    """The mail a claimed row stands for, as things are now, or why it must not go out."""
+    # One connection for the handful of reads (SQLite opens one per statement otherwise).
+    async with Outbox._meta.db.transaction():
+        return await _load(row, now)
+
+
+async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
     kind = str(row["kind"])
     payload = _payload(row)
     member = None
@@ -438,19 +446,20 @@ async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> lis
         chunk = keys[start : start + 500]
         found = await Outbox.select(Outbox.dedupe_key).where(Outbox.dedupe_key.is_in(chunk))
         existing.update(f["dedupe_key"] for f in found)
+    missing = [key for key in keys if key not in existing]
     written: list[int] = []
-    for key in keys:
-        if key in existing:
-            continue
-        spec = wanted[key]
-        new_id = await outbox.add(
-            "reminder",
-            key,
-            recipient=spec["recipient"],
-            event=spec["event"],
-            club=spec["club"],
-            payload=spec["payload"],
-        )
-        if new_id is not None:
-            written.append(new_id)
+    for start in range(0, len(missing), 500):
+        async with write_transaction():  # one commit per batch, not per row
+            for key in missing[start : start + 500]:
+                spec = wanted[key]
+                new_id = await outbox.add(
+                    "reminder",
+                    key,
+                    recipient=spec["recipient"],
+                    event=spec["event"],
+                    club=spec["club"],
+                    payload=spec["payload"],
+                )
+                if new_id is not None:
+                    written.append(new_id)
     return written
