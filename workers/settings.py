@@ -6,9 +6,14 @@ import logging
 from typing import Any
 
 from arq import cron
+from arq.connections import RedisSettings
 from arq.worker import func
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from events.mailer import transport_for
 from events.redis_conn import arq_settings
@@ -17,6 +22,19 @@ from events.settings import get_settings
 from workers.tasks import requeue_outbox, schedule_reminders, send_outbox
 
 SEND_TIMEOUT = 60  # seconds; below delivery.LEASE so a live worker never loses its claim
+# arq hides a killed worker's job for the longest timeout + 10 s; keep that near the lease.
+CRON_TIMEOUT = 110
+
+
+def worker_redis_settings(url: str) -> RedisSettings:
+    """Unlike the web app (which fails fast and lets the cron catch up), the worker rides out
+    a Redis restart: it keeps retrying with backoff for about a minute before giving up."""
+    settings = arq_settings(url)
+    settings.conn_retries = 30
+    settings.conn_retry_delay = 1
+    settings.retry_on_error = [RedisConnectionError, RedisTimeoutError, OSError]
+    settings.retry = Retry(ExponentialBackoff(cap=5, base=0.2), retries=20)
+    return settings
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -42,14 +60,15 @@ class WorkerSettings:
     # count also includes re-runs while another claim holds the row, so it gets headroom.
     functions = [func(send_outbox, timeout=SEND_TIMEOUT, max_tries=MAX_ATTEMPTS * 4)]
     cron_jobs = [
-        cron(requeue_outbox, second={15}, run_at_startup=True),
-        cron(schedule_reminders, second={0}, run_at_startup=True),
+        cron(requeue_outbox, second={15}, run_at_startup=True, timeout=CRON_TIMEOUT),
+        cron(schedule_reminders, second={0}, run_at_startup=True, timeout=CRON_TIMEOUT),
     ]
     on_startup = startup
     on_shutdown = shutdown
-    redis_settings = arq_settings(get_settings().redis_url or "redis://127.0.0.1:6379")
+    redis_settings = worker_redis_settings(get_settings().redis_url or "redis://127.0.0.1:6379")
     max_tries = 5
     keep_result = 0
+    job_timeout = CRON_TIMEOUT
     # How often an idle worker looks for new jobs: bounds the wait before an invite goes out.
     poll_delay = 0.1
     # On SIGINT/SIGTERM: stop taking jobs and let a send in flight finish before exiting.

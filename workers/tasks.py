@@ -74,8 +74,22 @@ async def send_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
         await asyncio.shield(delivery.release(outbox_id))
         raise
     # The server has it (250): record that before anything else can go wrong.
-    await asyncio.shield(delivery.mark_sent(outbox_id, _now(ctx)))
+    await asyncio.shield(_record_sent(ctx, outbox_id))
     return "sent"
+
+
+async def _record_sent(ctx: dict[str, Any], outbox_id: int) -> None:
+    """Mark sent, riding out a brief database hiccup: a row left `sending` would be sent
+    again once its lease ends."""
+    for attempt in range(3):
+        try:
+            await delivery.mark_sent(outbox_id, _now(ctx))
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+            log.warning("outbox %s sent but not yet marked; trying again", outbox_id)
+            await asyncio.sleep(0.5 * (attempt + 1))
 
 
 async def enqueue_ids(ctx: dict[str, Any], ids: list[int]) -> int:
