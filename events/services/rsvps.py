@@ -326,7 +326,9 @@ async def _say_no(
     if mine["status"] == GOING:
         await _release(event["id"], 1 + mine["guests"])
         promoted = await fill_from_waitlist(event["id"], now)
-    message = "Your RSVP is cancelled. Thanks for freeing the place."
+        message = "Your RSVP is cancelled. Thanks for freeing the place."
+    else:
+        message = "You've left the waitlist."
     return Outcome(NOT_GOING, True, message, promoted)
 
 
@@ -379,12 +381,7 @@ async def _say_yes(
     await _invite(event, member_id, "ACCEPTED" if status == GOING else "TENTATIVE", now)
     if status == GOING:
         return Outcome(GOING, True, "You're going! We've emailed you a calendar invite.")
-    return Outcome(
-        WAITLISTED,
-        True,
-        "It's full right now, so you're on the waitlist. If a place frees up, you move up "
-        "automatically and we'll email you.",
-    )
+    return Outcome(WAITLISTED, True, "It's full right now, so you're on the waitlist.")
 
 
 async def _change_guests(
