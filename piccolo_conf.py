@@ -9,6 +9,7 @@ from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
+from events.db import ReusingSQLiteEngine
 from events.settings import DEFAULT_DATABASE_URL
 
 
@@ -17,7 +18,7 @@ def engine_from_url(url: str) -> SQLiteEngine | PostgresEngine:
     if parts.scheme == "sqlite":
         path = url.split("sqlite:///", 1)[1] if "sqlite:///" in url else "steady.sqlite3"
         # timeout: a busy database makes a writer wait, rather than fail at once.
-        return SQLiteEngine(path=path, timeout=30)
+        return ReusingSQLiteEngine(path=path, timeout=30)
     if parts.scheme in ("postgres", "postgresql"):
         return PostgresEngine(
             config={

@@ -17,6 +17,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from events.auth import SessionBackend
 from events.csrf import BodyKeepingCSRFMiddleware
+from events.db import ReusingSQLiteEngine
+from events.pagecache import PageCache
 from events.queue import OutboxEnqueueMiddleware
 from events.redis_conn import arq_pool, redis_client
 from events.routes import build_routes
@@ -51,6 +53,8 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             await app.state.redis.aclose()
         if isinstance(engine, PostgresEngine):
             await engine.close_connection_pool()
+        if isinstance(engine, ReusingSQLiteEngine):
+            await engine.close_readers()
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -72,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             allow_form_param=True,
         ),
         Middleware(AuthenticationMiddleware, backend=SessionBackend()),
+        Middleware(PageCache),
         Middleware(OutboxEnqueueMiddleware),
     ]
     app = Starlette(

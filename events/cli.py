@@ -16,7 +16,13 @@ from events.settings import STATE_DIR, ConfigError, get_settings
 
 async def _migrate() -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.engine import engine_finder
+    from piccolo.engine.sqlite import SQLiteEngine
 
+    engine = engine_finder()
+    if isinstance(engine, SQLiteEngine):
+        # Write-ahead logging: readers keep reading while a writer commits (kept in the file).
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
     for app_name in ("session_auth", "events"):
         result = await run_forwards(app_name)
         if not result.success:

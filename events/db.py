@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import aiosqlite
 from piccolo.engine import engine_finder
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 
 def write_transaction() -> Any:
@@ -25,3 +27,54 @@ def is_unique_violation(exc: BaseException) -> bool:
     """True for a unique-constraint error from either database driver."""
     text = f"{type(exc).__name__}: {exc}".lower()
     return "unique" in text or "duplicate key" in text
+
+
+class ReusingSQLiteEngine(SQLiteEngine):
+    """SQLite engine that keeps a few open connections for reads outside transactions.
+
+    Piccolo's engine opens (and closes) a connection, on a fresh thread, for every query: about
+    3 ms each, most of a page's time. SELECTs outside a transaction are safe to run on a kept
+    connection: in autocommit mode each statement sees the latest committed data (WAL mode
+    lets them run while a writer works). Writes and transactions keep Piccolo's behaviour.
+    """
+
+    READERS = 4
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._readers: dict[int, list[Any]] = {}
+        self._turn = 0
+
+    async def _reader(self) -> Any:
+        loop_id = id(asyncio.get_running_loop())
+        readers = self._readers.setdefault(loop_id, [])
+        self._turn = (self._turn + 1) % self.READERS
+        if len(readers) <= self._turn:
+            pending = aiosqlite.connect(**self.connection_kwargs)
+            # A kept connection must not hold the process open at exit if nobody closes it.
+            pending._thread.daemon = True
+            connection = await pending
+            await connection.execute("PRAGMA foreign_keys = 1")
+            connection.row_factory = dict_factory
+            readers.append(connection)
+            return connection
+        return readers[self._turn]
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        if query.lstrip()[:6].upper() != "SELECT":
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        connection = await self._reader()
+        async with connection.execute(query, args or []) as cursor:
+            return await cursor.fetchall()
+
+    async def close_readers(self) -> None:
+        for readers in self._readers.values():
+            for connection in readers:
+                await connection.close()
+        self._readers.clear()

@@ -1,0 +1,151 @@
+"""A whole-page cache for what anonymous visitors see, keyed on a data version.
+
+Public pages (events, clubs, help, login) are the same for every signed-out visitor but for the
+CSRF token in their forms. This middleware keeps rendered pages in process memory, with the
+token swapped for a placeholder, and serves them again while nothing has changed. "Changed" is
+a counter in Redis that every state-changing request bumps, so all web processes drop their
+copies together; entries also expire after `max_age` seconds, which bounds how stale a
+time-dependent page ("upcoming", "RSVPs closed") can get and covers writes from elsewhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from typing import Any
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+VERSION_KEY = "steady:data-version"
+PLACEHOLDER = b"__steady_csrftoken__"
+NEVER_CACHED = ("/static/", "/dev/", "/account", "/me/", "/healthz", "/outbox", "/unsubscribe")
+
+
+# (stored at, status, headers without length, body with the token swapped for PLACEHOLDER)
+Entry = tuple[float, int, list[tuple[bytes, bytes]], bytes]
+SKIPPED_HEADERS = (b"content-length", b"x-page-cache")
+
+
+def _cacheable_path(path: str) -> bool:
+    return not path.startswith(NEVER_CACHED) and not path.endswith((".ics", ".csv", ".json"))
+
+
+class PageCache:
+    def __init__(self, app: ASGIApp, max_entries: int = 512, max_age: float = 30.0) -> None:
+        self.app = app
+        self.max_entries = max_entries
+        self.max_age = max_age
+        self.entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        redis = getattr(scope["app"].state, "redis", None)
+        if scope["method"] not in ("GET", "HEAD"):
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                await self._bump(redis)
+            return
+        user = scope.get("user")
+        token = scope.get("csrftoken")
+        if (
+            redis is None
+            or not token
+            or getattr(user, "is_authenticated", False)
+            or not _cacheable_path(scope["path"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        try:
+            version = await self._version(redis)
+        except Exception as exc:  # noqa: BLE001 - no Redis, no cache: render as usual
+            log.debug("page cache off: %s", exc)
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        key = (
+            version,
+            scope["method"],
+            scope["path"],
+            scope["query_string"],
+            headers.get(b"hx-request"),
+            headers.get(b"hx-boosted"),
+            headers.get(b"hx-history-restore-request"),
+        )
+        entry = self.entries.get(key)
+        if entry is not None and time.monotonic() - entry[0] < self.max_age:
+            self.entries.move_to_end(key)
+            await self._replay(entry, token.encode(), send)
+            return
+        await self._render_and_keep(key, token.encode(), scope, receive, send)
+
+    async def _version(self, redis: Any) -> bytes:
+        version = await redis.get(VERSION_KEY)
+        if version is None:
+            # A fresh Redis (restart, flush) starts from a random number, so pages kept under
+            # an old count are never served again.
+            await redis.set(VERSION_KEY, secrets.randbelow(2**62), nx=True)
+            version = await redis.get(VERSION_KEY)
+        return bytes(version or b"")
+
+    async def _bump(self, redis: Any) -> None:
+        if redis is None:
+            return
+        try:
+            await redis.incr(VERSION_KEY)
+        except Exception as exc:  # noqa: BLE001 - entries still expire by age
+            log.warning("page cache version not bumped: %s", exc)
+
+    async def _replay(
+        self, entry: tuple[float, int, list, bytes], token: bytes, send: Send
+    ) -> None:
+        _, status, raw_headers, body = entry
+        body = body.replace(PLACEHOLDER, token)
+        headers = MutableHeaders(raw=list(raw_headers))
+        headers["content-length"] = str(len(body))
+        headers["x-page-cache"] = "hit"
+        await send({"type": "http.response.start", "status": status, "headers": headers.raw})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _render_and_keep(
+        self, key: tuple[Any, ...], token: bytes, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        start: Message | None = None
+        chunks: list[bytes] = []
+        keep = True
+
+        async def capture(message: Message) -> None:
+            nonlocal start, keep
+            if message["type"] == "http.response.start":
+                start = message
+                headers = MutableHeaders(raw=message["headers"])
+                keep = (
+                    message["status"] == 200
+                    and headers.get("content-type", "").startswith("text/html")
+                    and "set-cookie" not in headers
+                    and "cache-control" not in headers
+                )
+                headers["x-page-cache"] = "miss"
+            elif message["type"] == "http.response.body" and keep:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False) and start is not None:
+                    self._keep(key, start, b"".join(chunks).replace(token, PLACEHOLDER))
+            await send(message)
+
+        await self.app(scope, receive, capture)
+
+    def _keep(self, key: tuple[Any, ...], start: Message, body: bytes) -> None:
+        headers = [
+            (k, v) for k, v in start["headers"] if k not in (b"content-length", b"x-page-cache")
+        ]
+        self.entries[key] = (time.monotonic(), start["status"], headers, body)
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
