@@ -64,19 +64,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(
             GZipMiddleware,
             minimum_size=600,
+            compresslevel=6,
             exclude_content_types=(*DEFAULT_EXCLUDED_CONTENT_TYPES, "text/calendar"),
         ),
     ]
     if settings.is_prod:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=[settings.hostname]))
     middleware += [
+        Middleware(PageCache),
         Middleware(
             BodyKeepingCSRFMiddleware,
             allowed_hosts=[settings.hostname],
             allow_form_param=True,
         ),
         Middleware(AuthenticationMiddleware, backend=SessionBackend()),
-        Middleware(PageCache),
         Middleware(OutboxEnqueueMiddleware),
     ]
     app = Starlette(

@@ -1,11 +1,14 @@
-"""A whole-page cache for what anonymous visitors see, keyed on a data version.
+"""A whole-page cache for what signed-out visitors see, keyed on a data version.
 
 Public pages (events, clubs, help, login) are the same for every signed-out visitor but for the
-CSRF token in their forms. This middleware keeps rendered pages in process memory, with the
-token swapped for a placeholder, and serves them again while nothing has changed. "Changed" is
-a counter in Redis that every state-changing request bumps, so all web processes drop their
-copies together; entries also expire after `max_age` seconds, which bounds how stale a
-time-dependent page ("upcoming", "RSVPs closed") can get and covers writes from elsewhere.
+CSRF token in their forms. This middleware sits outside the CSRF, session and routing layers:
+it keeps rendered pages in process memory with the token swapped for a placeholder, and serves
+them again while nothing has changed. "Changed" is a counter in Redis that every
+state-changing request bumps, so all web processes drop their copies together; entries also
+expire after `max_age` seconds, which bounds how stale a time-dependent page ("upcoming",
+"RSVPs closed") can get and covers writes made elsewhere (worker, CLI).
+
+A request with a session cookie is never served from here: it may be personal.
 """
 
 from __future__ import annotations
@@ -13,26 +16,36 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+import uuid
 from collections import OrderedDict
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from events.auth import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
 
 VERSION_KEY = "steady:data-version"
+CSRF_COOKIE = "csrftoken"  # piccolo_api's default, used by events.csrf
+CSRF_MAX_AGE = 31536000
 PLACEHOLDER = b"__steady_csrftoken__"
 NEVER_CACHED = ("/static/", "/dev/", "/account", "/me/", "/healthz", "/outbox", "/unsubscribe")
-
-
-# (stored at, status, headers without length, body with the token swapped for PLACEHOLDER)
+VARY_ON = (b"hx-request", b"hx-boosted", b"hx-history-restore-request", b"hx-target")
+SKIPPED_HEADERS = (b"content-length", b"x-page-cache", b"set-cookie")
+# (stored at, status, headers without length and cookies, body with the token as PLACEHOLDER)
 Entry = tuple[float, int, list[tuple[bytes, bytes]], bytes]
-SKIPPED_HEADERS = (b"content-length", b"x-page-cache")
 
 
 def _cacheable_path(path: str) -> bool:
     return not path.startswith(NEVER_CACHED) and not path.endswith((".ics", ".csv", ".json"))
+
+
+def _csrf_cookie(token: str, secure: bool) -> tuple[bytes, bytes]:
+    value = f"{CSRF_COOKIE}={token}; Max-Age={CSRF_MAX_AGE}; Path=/; SameSite=lax"
+    return b"set-cookie", (value + ("; Secure" if secure else "")).encode()
 
 
 class PageCache:
@@ -53,14 +66,9 @@ class PageCache:
             finally:
                 await self._bump(redis)
             return
-        user = scope.get("user")
-        token = scope.get("csrftoken")
-        if (
-            redis is None
-            or not token
-            or getattr(user, "is_authenticated", False)
-            or not _cacheable_path(scope["path"])
-        ):
+        headers = dict(scope["headers"])
+        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
+        if redis is None or SESSION_COOKIE in cookies or not _cacheable_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         try:
@@ -69,22 +77,29 @@ class PageCache:
             log.debug("page cache off: %s", exc)
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        key = (
-            version,
-            scope["method"],
-            scope["path"],
-            scope["query_string"],
-            headers.get(b"hx-request"),
-            headers.get(b"hx-boosted"),
-            headers.get(b"hx-history-restore-request"),
-        )
+        token = cookies.get(CSRF_COOKIE, "")
+        new_cookie = None
+        if not token:
+            # Hand the visitor a CSRF token as the CSRF middleware would, and let the layers
+            # below see it as if the browser had sent it.
+            token = str(uuid.uuid4())
+            new_cookie = _csrf_cookie(token, scope.get("scheme") == "https")
+            cookie_header = headers.get(b"cookie", b"") + f"; {CSRF_COOKIE}={token}".encode()
+            scope = {
+                **scope,
+                "headers": [
+                    *[(k, v) for k, v in scope["headers"] if k != b"cookie"],
+                    (b"cookie", cookie_header.lstrip(b"; ")),
+                ],
+            }
+        key = (version, scope["method"], scope["path"], scope["query_string"])
+        key += tuple(headers.get(name) for name in VARY_ON)
         entry = self.entries.get(key)
         if entry is not None and time.monotonic() - entry[0] < self.max_age:
             self.entries.move_to_end(key)
-            await self._replay(entry, token.encode(), send)
+            await self._replay(entry, token.encode(), new_cookie, send)
             return
-        await self._render_and_keep(key, token.encode(), scope, receive, send)
+        await self._render_and_keep(key, token.encode(), new_cookie, scope, receive, send)
 
     async def _version(self, redis: Any) -> bytes:
         version = await redis.get(VERSION_KEY)
@@ -104,18 +119,26 @@ class PageCache:
             log.warning("page cache version not bumped: %s", exc)
 
     async def _replay(
-        self, entry: tuple[float, int, list, bytes], token: bytes, send: Send
+        self, entry: Entry, token: bytes, new_cookie: tuple[bytes, bytes] | None, send: Send
     ) -> None:
         _, status, raw_headers, body = entry
         body = body.replace(PLACEHOLDER, token)
         headers = MutableHeaders(raw=list(raw_headers))
         headers["content-length"] = str(len(body))
         headers["x-page-cache"] = "hit"
+        if new_cookie:
+            headers.raw.append(new_cookie)
         await send({"type": "http.response.start", "status": status, "headers": headers.raw})
         await send({"type": "http.response.body", "body": body})
 
     async def _render_and_keep(
-        self, key: tuple[Any, ...], token: bytes, scope: Scope, receive: Receive, send: Send
+        self,
+        key: tuple[Any, ...],
+        token: bytes,
+        new_cookie: tuple[bytes, bytes] | None,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
     ) -> None:
         start: Message | None = None
         chunks: list[bytes] = []
@@ -124,7 +147,8 @@ class PageCache:
         async def capture(message: Message) -> None:
             nonlocal start, keep
             if message["type"] == "http.response.start":
-                start = message
+                # A copy: the layers outside (gzip) edit the message's header list in place.
+                start = {**message, "headers": list(message["headers"])}
                 headers = MutableHeaders(raw=message["headers"])
                 keep = (
                     message["status"] == 200
@@ -133,6 +157,8 @@ class PageCache:
                     and "cache-control" not in headers
                 )
                 headers["x-page-cache"] = "miss"
+                if new_cookie:
+                    headers.raw.append(new_cookie)
             elif message["type"] == "http.response.body" and keep:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False) and start is not None:
@@ -142,9 +168,7 @@ class PageCache:
         await self.app(scope, receive, capture)
 
     def _keep(self, key: tuple[Any, ...], start: Message, body: bytes) -> None:
-        headers = [
-            (k, v) for k, v in start["headers"] if k not in (b"content-length", b"x-page-cache")
-        ]
+        headers = [(k, v) for k, v in start["headers"] if k not in SKIPPED_HEADERS]
         self.entries[key] = (time.monotonic(), start["status"], headers, body)
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:

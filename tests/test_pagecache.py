@@ -62,3 +62,21 @@ async def test_errors_and_private_paths_are_not_cached(client):
         assert "x-page-cache" not in (await client.get(path)).headers or (
             (await client.get(path)).headers["x-page-cache"] == "miss"
         )
+
+
+async def test_a_new_visitor_served_from_cache_gets_a_working_csrf_cookie(app, client):
+    import httpx
+
+    await helpers.make_member(email="riley@example.org")
+    await client.get("/login")  # fills the cache
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.9", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as fresh:
+        page = await fresh.get("/login")
+        assert page.headers["x-page-cache"] == "hit"
+        token = fresh.cookies["csrftoken"]
+        assert TOKEN_IN_FORM.search(page.text).group(1) == token
+        response = await fresh.post(
+            "/login",
+            data={"email": "riley@example.org", "password": helpers.PASSWORD, "csrftoken": token},
+        )
+        assert response.status_code == 303
