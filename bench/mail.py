@@ -206,15 +206,17 @@ async def rsvp_latency(count: int, sink: Sink) -> dict[str, float]:
 async def reminders(count: int, sink: Sink) -> dict[str, float]:
     from events.redis_conn import arq_pool
     from events.settings import get_settings
-    from events.tables import Rsvp
+    from events.tables import Event, Outbox, Rsvp
     from workers.tasks import schedule_reminders
 
     per_event = 100
     club = await make_club("reminders")
-    starts = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=110)
-    events = await make_events(club, (count + per_event - 1) // per_event, starts)
+    # Seeded far ahead, then moved to start in 110 minutes in one statement: the worker's own
+    # cron job (every minute) must not see half of them while they are being written.
+    far = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=30)
+    events = await make_events(club, (count + per_event - 1) // per_event, far)
     members = await make_members("remind", count)
-    said_yes = starts - timedelta(days=3)
+    said_yes = datetime.now(UTC) - timedelta(days=1)
     for start in range(0, count, 500):
         await Rsvp.insert(
             *[
@@ -231,12 +233,17 @@ async def reminders(count: int, sink: Sink) -> dict[str, float]:
         )
     before = sink.count()
     pool = await arq_pool(get_settings().redis_url or "")
+    starts = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=110)
     began = time.monotonic()
-    written = await schedule_reminders({"redis": pool, "now": lambda: datetime.now(UTC)})
+    await Event.update({Event.starts_at: starts, Event.ends_at: starts + timedelta(hours=2)}).where(
+        Event.id.is_in(events)
+    )
+    await schedule_reminders({"redis": pool, "now": lambda: datetime.now(UTC)})
     scheduled = time.monotonic() - began
     await pool.aclose()
-    if written != count:
-        raise SystemExit(f"wrote {written} reminder rows, expected {count}")
+    written = await Outbox.count().where(Outbox.kind == "reminder")
+    if written != count:  # whether this call or the worker's cron wrote them
+        raise SystemExit(f"{written} reminder rows, expected {count}")
     if not await wait_until(lambda: sink.count() - before >= count, 1800):
         raise SystemExit(f"only {sink.count() - before} of {count} reminders arrived")
     total = time.monotonic() - began
