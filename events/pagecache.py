@@ -1,12 +1,13 @@
 """A whole-page cache for what signed-out visitors see, keyed on a data version.
 
-Public pages (events, clubs, help, login) are the same for every signed-out visitor but for the
-CSRF token in their forms. This middleware sits outside the CSRF, session and routing layers:
-it keeps rendered pages in process memory with the token swapped for a placeholder, and serves
-them again while nothing has changed. "Changed" is a counter in Redis that every
-state-changing request bumps, so all web processes drop their copies together; entries also
-expire after `max_age` seconds, which bounds how stale a time-dependent page ("upcoming",
-"RSVPs closed") can get and covers writes made elsewhere (worker, CLI).
+Public pages (events, clubs, help, login) are the same for every signed-out visitor but for
+the CSRF token in their forms, and public calendar feeds are the same for everyone. This
+middleware sits outside the CSRF, session and routing layers: it keeps rendered responses in
+process memory, with the token swapped for a placeholder, and serves them again (answering
+conditional GETs of kept feeds too) while nothing has changed. "Changed" is a counter in
+Redis that every state-changing request bumps, so all web processes drop their copies
+together; entries also expire after `max_age` seconds, which bounds how stale a
+time-dependent page ("upcoming", "RSVPs closed") can get and covers writes made elsewhere.
 
 A request with a session cookie is never served from here: it may be personal.
 """
@@ -18,6 +19,7 @@ import secrets
 import time
 import uuid
 from collections import OrderedDict
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
@@ -39,13 +41,47 @@ SKIPPED_HEADERS = (b"content-length", b"x-page-cache", b"set-cookie")
 Entry = tuple[float, int, list[tuple[bytes, bytes]], bytes]
 
 
+MAX_BODY = 2 * 1024 * 1024
+KEPT_TYPES = ("text/html", "text/calendar")
+
+
 def _cacheable_path(path: str) -> bool:
-    return not path.startswith(NEVER_CACHED) and not path.endswith((".ics", ".csv", ".json"))
+    return not path.startswith(NEVER_CACHED) and not path.endswith((".csv", ".json"))
+
+
+def _not_modified(entry_headers: MutableHeaders, request: dict[bytes, bytes]) -> bool:
+    """The conditional-GET answer for a kept feed: If-None-Match first, else If-Modified-Since."""
+    etag = entry_headers.get("etag")
+    if_none_match = request.get(b"if-none-match")
+    if if_none_match is not None:
+        wanted = {t.strip().removeprefix("W/") for t in if_none_match.decode("latin-1").split(",")}
+        return etag is not None and (etag.removeprefix("W/") in wanted or "*" in wanted)
+    last_modified = entry_headers.get("last-modified")
+    if_modified_since = request.get(b"if-modified-since")
+    if last_modified and if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since.decode("latin-1"))
+            return parsedate_to_datetime(last_modified) <= since
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 def _csrf_cookie(token: str, secure: bool) -> tuple[bytes, bytes]:
     value = f"{CSRF_COOKIE}={token}; Max-Age={CSRF_MAX_AGE}; Path=/; SameSite=lax"
     return b"set-cookie", (value + ("; Secure" if secure else "")).encode()
+
+
+async def _start_version(redis: Any) -> None:
+    # A fresh Redis (restart, flush) starts from a random number, so pages kept under an old
+    # count are never served again.
+    await redis.set(VERSION_KEY, secrets.randbelow(2**62), nx=True)
+
+
+async def bump_version(redis: Any) -> None:
+    """Mark that data changed: every process stops serving what it kept."""
+    await _start_version(redis)
+    await redis.incr(VERSION_KEY)
 
 
 class PageCache:
@@ -95,18 +131,16 @@ class PageCache:
         key = (version, scope["method"], scope["path"], scope["query_string"])
         key += tuple(headers.get(name) for name in VARY_ON)
         entry = self.entries.get(key)
-        if entry is not None and time.monotonic() - entry[0] < self.max_age:
+        if entry is not None and time.time() - entry[0] < self.max_age:
             self.entries.move_to_end(key)
-            await self._replay(entry, token.encode(), new_cookie, send)
+            await self._replay(entry, token.encode(), new_cookie, headers, send)
             return
         await self._render_and_keep(key, token.encode(), new_cookie, scope, receive, send)
 
     async def _version(self, redis: Any) -> bytes:
         version = await redis.get(VERSION_KEY)
         if version is None:
-            # A fresh Redis (restart, flush) starts from a random number, so pages kept under
-            # an old count are never served again.
-            await redis.set(VERSION_KEY, secrets.randbelow(2**62), nx=True)
+            await _start_version(redis)
             version = await redis.get(VERSION_KEY)
         return bytes(version or b"")
 
@@ -114,16 +148,25 @@ class PageCache:
         if redis is None:
             return
         try:
-            await redis.incr(VERSION_KEY)
+            await bump_version(redis)
         except Exception as exc:  # noqa: BLE001 - entries still expire by age
             log.warning("page cache version not bumped: %s", exc)
 
     async def _replay(
-        self, entry: Entry, token: bytes, new_cookie: tuple[bytes, bytes] | None, send: Send
+        self,
+        entry: Entry,
+        token: bytes,
+        new_cookie: tuple[bytes, bytes] | None,
+        request_headers: dict[bytes, bytes],
+        send: Send,
     ) -> None:
         _, status, raw_headers, body = entry
-        body = body.replace(PLACEHOLDER, token)
         headers = MutableHeaders(raw=list(raw_headers))
+        if headers.get("etag") and _not_modified(headers, request_headers):
+            status, body = 304, b""
+            del headers["content-type"]
+        else:
+            body = body.replace(PLACEHOLDER, token)
         headers["content-length"] = str(len(body))
         headers["x-page-cache"] = "hit"
         if new_cookie:
@@ -152,15 +195,16 @@ class PageCache:
                 headers = MutableHeaders(raw=message["headers"])
                 keep = (
                     message["status"] == 200
-                    and headers.get("content-type", "").startswith("text/html")
+                    and headers.get("content-type", "").startswith(KEPT_TYPES)
                     and "set-cookie" not in headers
-                    and "cache-control" not in headers
+                    and headers.get("cache-control", "public").startswith("public")
                 )
                 headers["x-page-cache"] = "miss"
                 if new_cookie:
                     headers.raw.append(new_cookie)
             elif message["type"] == "http.response.body" and keep:
                 chunks.append(message.get("body", b""))
+                keep = sum(map(len, chunks)) <= MAX_BODY
                 if not message.get("more_body", False) and start is not None:
                     self._keep(key, start, b"".join(chunks).replace(token, PLACEHOLDER))
             await send(message)
@@ -169,7 +213,7 @@ class PageCache:
 
     def _keep(self, key: tuple[Any, ...], start: Message, body: bytes) -> None:
         headers = [(k, v) for k, v in start["headers"] if k not in SKIPPED_HEADERS]
-        self.entries[key] = (time.monotonic(), start["status"], headers, body)
+        self.entries[key] = (time.time(), start["status"], headers, body)
         self.entries.move_to_end(key)
         while len(self.entries) > self.max_entries:
             self.entries.popitem(last=False)

@@ -73,6 +73,7 @@ async def make_club(
         await Membership.insert(
             Membership(member=organizer, club=club_id, role=Role.organizer.value)
         )
+    await data_changed()
     return club_id
 
 
@@ -94,6 +95,7 @@ async def make_event(
             **fields,
         )
     ).returning(Event.id)
+    await data_changed()
     return int(rows[0]["id"])
 
 
@@ -131,3 +133,15 @@ async def post(
     else:
         form["csrftoken"] = token
     return await client.post(url, data=form, headers=headers, **kwargs)
+
+
+async def data_changed() -> None:
+    """Tell the page cache that data changed behind the app's back (a direct table update in a
+    test); in the product every change goes through a request that does this."""
+    from events.pagecache import bump_version
+
+    redis = redis_client(get_settings().redis_url or "")
+    try:
+        await bump_version(redis)
+    finally:
+        await redis.aclose()

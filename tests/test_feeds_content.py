@@ -170,6 +170,7 @@ async def test_cancelled_and_moved_events(client) -> None:
                 Event.updated_at: now,
             }
         ).where(Event.id == cancelled)
+        await helpers.data_changed()
         after = await client.get("/clubs/trail-club/calendar.ics")
         single = await client.get(f"/events/{cancelled}.ics")
     assert before.headers["etag"] != after.headers["etag"]

@@ -45,6 +45,7 @@ async def test_304_on_etag_and_on_date_and_200_after_a_change(client) -> None:
     await Event.update(
         {Event.title: "Hike (new trail)", Event.sequence: 1, Event.updated_at: later}
     ).where(Event.id == event_id)
+    await helpers.data_changed()
     after = await client.get(
         "/calendar.ics",
         headers={
