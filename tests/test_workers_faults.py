@@ -327,9 +327,12 @@ async def test_redis_down_during_a_request_delays_the_mail_but_loses_nothing(
     own_redis, smtp, mailer
 ):
     sink, _ = smtp
+    # The app as its lifespan wires it, on a Redis of this test's own (the database pool is
+    # the session's: a second lifespan would open and close a second one).
     app = create_app(replace(get_settings(), redis_url=own_redis.url))
-    async with app.router.lifespan_context(app):
-        assert app.state.arq is not None
+    app.state.redis = redis_client(own_redis.url)
+    app.state.arq = await arq_pool(own_redis.url)
+    try:
         own_redis.stop()
         asgi = httpx.ASGITransport(app=app, client=("127.0.0.1", 50010))
         async with httpx.AsyncClient(transport=asgi, base_url="http://testserver") as client:
@@ -348,13 +351,12 @@ async def test_redis_down_during_a_request_delays_the_mail_but_loses_nothing(
         assert row["state"] == "pending"
 
         own_redis.start()
-        pool = await arq_pool(own_redis.url)
         later = fixed_clock(utcnow() + delivery.REQUEUE_GRACE + timedelta(seconds=1))
-        try:
-            assert await requeue_outbox({"redis": pool, "now": later}) == 1
-            await drain({"mailer": mailer}, redis_url=own_redis.url)
-            assert await requeue_outbox({"redis": pool, "now": later}) == 0
-        finally:
-            await pool.aclose()
+        assert await requeue_outbox({"redis": app.state.arq, "now": later}) == 1
+        await drain({"mailer": mailer}, redis_url=own_redis.url)
+        assert await requeue_outbox({"redis": app.state.arq, "now": later}) == 0
+    finally:
+        await app.state.arq.aclose()
+        await app.state.redis.aclose()
     assert [m["To"] for m in sink.received] == ["nova@example.org"]
     assert "/signup/confirm?token=" in sink.received[0].get_body(("plain",)).get_content()
