@@ -63,7 +63,11 @@ def test_prod_without_secret_key_refuses_to_start():
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
     env["STEADY_ENV"] = "prod"
     result = subprocess.run(
-        [sys.executable, "-m", "events.cli", "web"], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "events.cli", "web"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr

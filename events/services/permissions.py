@@ -9,9 +9,11 @@ async def role_in(member_id: int | None, club_id: int) -> str | None:
     """'organizer', 'member', or None (not a member, or blocked)."""
     if member_id is None:
         return None
-    row = await Membership.select(Membership.role, Membership.blocked).where(
-        (Membership.member == member_id) & (Membership.club == club_id)
-    ).first()
+    row = (
+        await Membership.select(Membership.role, Membership.blocked)
+        .where((Membership.member == member_id) & (Membership.club == club_id))
+        .first()
+    )
     if row is None or row["blocked"]:
         return None
     return str(row["role"])

@@ -263,7 +263,7 @@ async def respond(
         if await _blocked(member_id, event["club"]):
             raise RsvpRefused("You can't RSVP to this club's events.")
         mine = (
-            await Rsvp.select(Rsvp.id, Rsvp.status, Rsvp.guests)
+            await Rsvp.select(Rsvp.id, Rsvp.status, Rsvp.guests, Rsvp.visibility)
             .where((Rsvp.event == event_id) & (Rsvp.member == member_id))
             .first()
         )
@@ -273,6 +273,16 @@ async def respond(
             outcome = await _say_yes_checked(
                 event, member_id, mine, guests, attested, visibility, now
             )
+            if (
+                visibility
+                and mine is not None
+                and mine["status"] in (GOING, WAITLISTED)
+                and mine["visibility"] != visibility
+            ):
+                # Who sees me is mine to change at any time; it does not move me in line.
+                await Rsvp.update({Rsvp.visibility: visibility}).where(Rsvp.id == mine["id"])
+                if not outcome.changed:
+                    outcome.message = "Saved: that's how other people going see you now."
         # Read back in the same transaction: one connection, and exactly the state just made.
         outcome.event = await _lock_event(event_id)
         outcome.panel = await panel_state(outcome.event or event, member_id, now)

@@ -230,6 +230,7 @@ async def password_reset(request: Request) -> Response:
     await start_session(response, member_id)
     return response
 
+
 routes = [
     Route("/login", login_form, methods=["GET"], name="login"),
     Route("/login", login, methods=["POST"]),

@@ -9,7 +9,7 @@ from starlette.routing import Route
 
 from events.auth import current_member
 from events.markdown import render_markdown
-from events.services import events_admin, listings, rsvps
+from events.services import attendees, events_admin, listings, rsvps
 from events.tables import Club, Rsvp, RsvpStatus
 from events.templating import render
 
@@ -72,6 +72,10 @@ async def event_context(request: Request, event: dict) -> dict:
         # Organizer links and volunteer roles (events.services.events_admin).
         **await events_admin.event_page_extras(event, member.id if member else None),
         "rsvp": await rsvps.panel_state(event, member.id if member else None),
+        # Fellow attendees, as each chose to be shown: for people going only.
+        "fellows": await attendees.fellow_attendees(event["id"], member.id)
+        if member and going
+        else None,
     }
 
 
