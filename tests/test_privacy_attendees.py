@@ -84,3 +84,15 @@ async def test_a_new_rsvp_takes_the_profile_default(client):
     await post(client, f"/events/{event}/rsvp", {"response": "yes"})
     row = await Rsvp.select(Rsvp.visibility).where(Rsvp.member == newcomer).first()
     assert row["visibility"] == "hidden"
+
+
+async def test_a_first_rsvp_with_a_visibility_choice_keeps_it(client):
+    event, _ = await going_event()
+    member = await helpers.make_member("fay@example.org", "Fay")
+    await helpers.login(client, member)
+    response = await post(
+        client, f"/events/{event}/rsvp", {"response": "yes", "visibility": "name"}
+    )
+    assert response.status_code == 303
+    row = await Rsvp.select(Rsvp.visibility, Rsvp.status).where(Rsvp.member == member).first()
+    assert row == {"visibility": "name", "status": "going"}

@@ -377,12 +377,12 @@ async def _say_yes(
     if visibility:
         values[Rsvp.visibility] = visibility
     if mine is None:
+        values.setdefault(Rsvp.visibility, await _visibility_default(member_id))
         await Rsvp.insert(
             Rsvp(
                 event=event_id,
                 member=member_id,
                 created_at=now,
-                visibility=visibility or await _visibility_default(member_id),
                 **{column._meta.name: value for column, value in values.items()},
             )
         )
