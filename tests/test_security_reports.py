@@ -153,3 +153,26 @@ async def test_only_this_clubs_organizers_see_and_resolve_reports(client, other_
     assert cross.status_code == 404
     assert "secret reason" not in (await client.get("/clubs/other-club/reports")).text
     assert (await Report.select(Report.resolved).first())["resolved"] is False
+
+
+async def test_members_can_report_a_newcomer_from_the_club_page(client):
+    from datetime import timedelta
+
+    from events.tables import Membership
+    from events.timefmt import utcnow
+
+    organizer = await helpers.make_member("org2@example.org", "Org")
+    club = await helpers.make_club(slug="hikers", organizer=organizer)
+    me = await helpers.make_member("me2@example.org", "Me")
+    newcomer = await helpers.make_member("new2@example.org", "Newbie")
+    await Membership.insert(
+        Membership(member=me, club=club, joined_at=utcnow() - timedelta(days=60)),
+        Membership(member=newcomer, club=club, joined_at=utcnow() - timedelta(days=1)),
+    )
+    await helpers.login(client, me)
+    page = await client.get("/clubs/hikers")
+    link = f"/clubs/hikers/report?subject_kind=member&amp;subject_id={newcomer}"
+    assert link in page.text
+    form = await client.get(link.replace("&amp;", "&"))
+    assert form.status_code == 200
+    assert "Newbie" in form.text or "member" in form.text
