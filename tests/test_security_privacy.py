@@ -176,7 +176,7 @@ async def discreet_setup() -> tuple[int, int, int]:
         name=CLUB_NAME,
         organizer=org,
         kind="twelve_step",
-        welcome_message="Glad you're here.",
+        welcome_message=f"Glad you're here at {CLUB_NAME}.",  # organizers do name the group
         description="Twelve step fellowship",
     )
     event = await helpers.make_event(

@@ -108,7 +108,10 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         "unsubscribe_url": "",
         "lead": lead_text(mail.lead_minutes),
         "message": mail.message,
-        "welcome_message": (mail.club or {}).get("welcome_message", "") or "",
+        # Organizers' words may name the group: discreet members read them on the site.
+        "welcome_message": ""
+        if mail.discreet
+        else (mail.club or {}).get("welcome_message", "") or "",
     }
     if mail.event:
         ev = _event_context(mail)
