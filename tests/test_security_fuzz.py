@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from events.forms import FIELDS
 from events.tables import (
     Club,
     Event,
@@ -225,24 +226,7 @@ async def test_fuzz_welcome_note(client, data):
 # ---------------------------------------------------------------- events
 
 
-EVENT_FIELDS = (
-    "title",
-    "activity",
-    "starts_at",
-    "ends_at",
-    "location",
-    "online_url",
-    "capacity",
-    "description",
-    "repeat",
-    "repeat_until",
-    "rsvp_deadline",
-    "guests_allowed",
-    "details_for_attendees_only",
-    "location_hint",
-    "attestation",
-    "scope",
-)
+EVENT_FIELDS = FIELDS  # every field the event form reads
 
 
 @FUZZ

@@ -97,6 +97,12 @@ def confirm_token(member_id: int, password_hash: str) -> str:
 
 async def read_confirm_token(token: str) -> int | None:
     """The member a genuine, unexpired, latest confirmation link belongs to."""
+    return await _read_bound_token(CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
+
+
+async def _read_bound_token(purpose: str, token: str, max_age: int) -> int | None:
+    """The member of a genuine, unexpired link token bound to their current password hash
+    (so it stops working once the hash changes: the newest link, used once)."""
     try:
         member_id = int(token.split(".", 1)[0])
     except ValueError:
@@ -109,10 +115,10 @@ async def read_confirm_token(token: str) -> int | None:
     if row is None:
         return None
     subject = tokens.read_link_token(
-        CONFIRM_PURPOSE,
+        purpose,
         token,
         bind_for={str(member_id): confirm_bind(row["password_hash"])},
-        max_age=CONFIRM_MAX_AGE,
+        max_age=max_age,
     )
     return member_id if subject else None
 
@@ -177,24 +183,7 @@ async def request_password_reset(email: str) -> None:
 async def read_reset_token(token: str) -> int | None:
     """The member of a genuine, unexpired reset link that has not been used yet (using it
     changes the password hash the token is bound to)."""
-    try:
-        member_id = int(token.split(".", 1)[0])
-    except ValueError:
-        return None
-    row = (
-        await Member.select(Member.password_hash)
-        .where((Member.id == member_id) & Member.deleted_at.is_null())
-        .first()
-    )
-    if row is None:
-        return None
-    subject = tokens.read_link_token(
-        RESET_PURPOSE,
-        token,
-        bind_for={str(member_id): confirm_bind(row["password_hash"])},
-        max_age=RESET_MAX_AGE,
-    )
-    return member_id if subject else None
+    return await _read_bound_token(RESET_PURPOSE, token, RESET_MAX_AGE)
 
 
 async def set_password(member_id: int, password: str) -> None:
