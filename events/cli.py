@@ -92,19 +92,18 @@ def cmd_dev(args: argparse.Namespace) -> None:
         )
     env = dict(os.environ)
     embedded = None
-    if not settings.redis_url:
-        from events.redis_conn import EmbeddedRedis
-
-        embedded = EmbeddedRedis(Path(STATE_DIR) / "redis")
-        env["REDIS_URL"] = embedded.start()
-        print(f"Embedded Redis on {env['REDIS_URL']}")
-    exe = [sys.executable, "-m", "events.cli"]
-    children = [
-        subprocess.Popen([*exe, "worker"], env=env),  # noqa: S603 - our own command
-        subprocess.Popen([*exe, "web"], env=env),  # noqa: S603
-    ]
-    print(f"Steady is starting on {settings.base_url} (Ctrl-C stops everything)")
+    children: list[subprocess.Popen[bytes]] = []
     try:
+        if not settings.redis_url:
+            from events.redis_conn import EmbeddedRedis
+
+            embedded = EmbeddedRedis(Path(STATE_DIR) / "redis")
+            env["REDIS_URL"] = embedded.start()
+            print(f"Embedded Redis on {env['REDIS_URL']}")
+        exe = [sys.executable, "-m", "events.cli"]
+        children.append(subprocess.Popen([*exe, "worker"], env=env))  # noqa: S603 - our command
+        children.append(subprocess.Popen([*exe, "web"], env=env))  # noqa: S603
+        print(f"Steady is starting on {settings.base_url} (Ctrl-C stops everything)")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
         print("A child process stopped; shutting down.")
@@ -113,12 +112,13 @@ def cmd_dev(args: argparse.Namespace) -> None:
     finally:
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.send_signal(signal.SIGTERM)
         for child in children:
             try:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()
         if embedded is not None:
             embedded.stop()
 

@@ -45,17 +45,26 @@ class ReusingSQLiteEngine(SQLiteEngine):
         self._readers: dict[int, list[Any]] = {}
         self._turn = 0
 
+    async def _connect(self) -> Any:
+        pending = aiosqlite.connect(**self.connection_kwargs)
+        # aiosqlite's thread is not a daemon: one left open (a task cancelled by Ctrl-C mid-query)
+        # would keep the process alive at exit.
+        pending._thread.daemon = True
+        connection = await pending
+        connection.row_factory = dict_factory
+        await connection.execute("PRAGMA foreign_keys = 1")
+        return connection
+
+    async def get_connection(self) -> Any:
+        """Connections for transactions."""
+        return await self._connect()
+
     async def _reader(self) -> Any:
         loop_id = id(asyncio.get_running_loop())
         readers = self._readers.setdefault(loop_id, [])
         self._turn = (self._turn + 1) % self.READERS
         if len(readers) <= self._turn:
-            pending = aiosqlite.connect(**self.connection_kwargs)
-            # A kept connection must not hold the process open at exit if nobody closes it.
-            pending._thread.daemon = True
-            connection = await pending
-            await connection.execute("PRAGMA foreign_keys = 1")
-            connection.row_factory = dict_factory
+            connection = await self._connect()
             readers.append(connection)
             return connection
         return readers[self._turn]
@@ -68,7 +77,14 @@ class ReusingSQLiteEngine(SQLiteEngine):
         table: Any = None,
     ) -> Any:
         if query.lstrip()[:6].upper() != "SELECT":
-            return await super()._run_in_new_connection(query, args, query_type, table)
+            # As Piccolo does (commit, then read RETURNING rows), on a daemon-thread connection.
+            connection = await self._connect()
+            try:
+                async with connection.execute(query, args or []) as cursor:
+                    await connection.commit()
+                    return await cursor.fetchall()
+            finally:
+                await connection.close()
         connection = await self._reader()
         async with connection.execute(query, args or []) as cursor:
             return await cursor.fetchall()

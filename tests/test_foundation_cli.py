@@ -116,7 +116,11 @@ def test_steady_dev_starts_everything_and_stops_on_ctrl_c(tmp_path):
         assert (tmp_path / ".steady" / "secret_key").exists()
     finally:
         os.killpg(proc.pid, signal.SIGINT)
-        output = proc.communicate(timeout=30)[0].decode()
+        try:
+            output = proc.communicate(timeout=30)[0].decode()
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # never leave it running after a failure
+            raise
     assert proc.returncode is not None
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
