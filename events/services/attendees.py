@@ -19,6 +19,20 @@ class Fellows:
     unnamed: int = 0
 
 
+def as_chosen(rows: list[dict[str, str]]) -> Fellows:
+    """Rows with `name` and `visibility` → the names and initials people chose to show, and
+    how many chose to be counted only."""
+    fellows = Fellows()
+    for row in rows:
+        if row["visibility"] == Visibility.name.value:
+            fellows.shown.append(row["name"])
+        elif row["visibility"] == Visibility.initials.value:
+            fellows.shown.append(initials(row["name"]))
+        else:
+            fellows.unnamed += 1
+    return fellows
+
+
 async def fellow_attendees(event_id: int, viewer_id: int) -> Fellows:
     """Going members other than the viewer, as each chose to be shown."""
     rows = (
@@ -31,12 +45,4 @@ async def fellow_attendees(event_id: int, viewer_id: int) -> Fellows:
         )
         .order_by(Rsvp.queued_at)
     )
-    fellows = Fellows()
-    for row in rows:
-        if row["visibility"] == Visibility.name.value:
-            fellows.shown.append(row["name"])
-        elif row["visibility"] == Visibility.initials.value:
-            fellows.shown.append(initials(row["name"]))
-        else:
-            fellows.unnamed += 1
-    return fellows
+    return as_chosen(rows)

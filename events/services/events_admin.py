@@ -17,6 +17,7 @@ from piccolo.engine.postgres import PostgresEngine
 from events.db import is_unique_violation, write_transaction
 from events.forms import EventValues, local_of
 from events.services import outbox, rsvps, series
+from events.services.attendees import as_chosen
 from events.tables import (
     Event,
     EventMessage,
@@ -26,7 +27,6 @@ from events.tables import (
     Rsvp,
     RsvpStatus,
     Series,
-    Visibility,
     VolunteerRole,
 )
 from events.timefmt import utcnow
@@ -242,20 +242,24 @@ async def cancel_events(event: dict[str, Any], reason: str, scope: str) -> list[
 # --- attendees and check-in -----------------------------------------------------------------
 
 
+# One attendee row, as the attendee page lists it and as a check-in swaps it.
+ATTENDEE_COLUMNS = (
+    Rsvp.id,
+    Rsvp.member,
+    Rsvp.status,
+    Rsvp.guests,
+    Rsvp.first_time,
+    Rsvp.attested,
+    Rsvp.checked_in_at,
+    Rsvp.queued_at,
+    Rsvp.updated_at,
+    Rsvp.member.display_name.as_alias("name"),
+)
+
+
 async def attendee_lists(event_id: int) -> dict[str, Any]:
     rows = (
-        await Rsvp.select(
-            Rsvp.id,
-            Rsvp.member,
-            Rsvp.status,
-            Rsvp.guests,
-            Rsvp.first_time,
-            Rsvp.attested,
-            Rsvp.checked_in_at,
-            Rsvp.queued_at,
-            Rsvp.updated_at,
-            Rsvp.member.display_name.as_alias("name"),
-        )
+        await Rsvp.select(*ATTENDEE_COLUMNS)
         .where(Rsvp.event == event_id)
         .order_by(Rsvp.queued_at)
         .order_by(Rsvp.id)
@@ -295,16 +299,7 @@ async def set_checked_in(event_id: int, rsvp_id: int, checked_in: bool) -> dict[
         query = query.where(Rsvp.checked_in_at.is_null())
     await query
     return (
-        await Rsvp.select(
-            Rsvp.id,
-            Rsvp.member,
-            Rsvp.status,
-            Rsvp.guests,
-            Rsvp.first_time,
-            Rsvp.attested,
-            Rsvp.checked_in_at,
-            Rsvp.member.display_name.as_alias("name"),
-        )
+        await Rsvp.select(*ATTENDEE_COLUMNS)
         .where((Rsvp.id == rsvp_id) & (Rsvp.event == event_id))
         .first()
     )
@@ -515,12 +510,6 @@ async def roles_for(event_id: int, member_id: int | None, organizer: bool) -> li
     return roles
 
 
-def _shown_name(name: str, visibility: str) -> str:
-    if visibility == Visibility.name.value:
-        return name
-    return "".join(part[0].upper() + "." for part in name.split()[:2]) or "?"
-
-
 async def newcomers(event_id: int, organizer: bool = False) -> tuple[list[str], int]:
     """First-timers going to the event. A greeter sees names as each chose to be shown, plus
     how many prefer not to be listed; organizers (who see the attendee list) see names."""
@@ -538,12 +527,8 @@ async def newcomers(event_id: int, organizer: bool = False) -> tuple[list[str], 
     )
     if organizer:
         return [r["name"] for r in rows], 0
-    shown = [
-        _shown_name(r["name"], r["visibility"])
-        for r in rows
-        if r["visibility"] != Visibility.hidden.value
-    ]
-    return shown, len(rows) - len(shown)
+    chosen = as_chosen(rows)
+    return chosen.shown, chosen.unnamed
 
 
 async def event_page_extras(event: dict[str, Any], member_id: int | None) -> dict[str, Any]:
