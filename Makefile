@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test flakes lint format bench clean
 
 install: $(STAMP)
 
@@ -18,6 +18,12 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest -q
+
+# Not part of `make test`: the suite 5 times on both databases, shuffled, once with the CPU
+# busy; lists every test that failed at least once (.ci/flakes.py --help).
+flakes: install
+	bash -c '. .ci/services.sh && ensure_postgres && ensure_redis'
+	$(BIN)/python .ci/flakes.py $(FLAKES_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

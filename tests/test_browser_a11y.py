@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from playwright.async_api import expect
 
 from events.services.seed import MEMBER_EMAIL, ORGANIZER_EMAIL, seed_demo
 from events.tables import Club, Event, Member
@@ -153,7 +154,7 @@ async def test_keyboard_focus_is_visible_and_skip_link_works(phone):
     box = await skip.bounding_box()
     assert outline != "none" and box is not None and box["x"] >= 0
     await phone.keyboard.press("Enter")
-    assert await phone.evaluate("document.activeElement.id") == "main"
+    await expect(phone.locator("#main")).to_be_focused()
 
 
 async def test_reduced_motion_turns_off_transitions(phone):
