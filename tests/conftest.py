@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -35,6 +33,7 @@ from starlette.applications import Starlette  # noqa: E402
 from events.app import create_app  # noqa: E402
 from events.settings import get_settings  # noqa: E402
 from tests import helpers  # noqa: E402
+from tests.servers import free_port, wait_until_serving  # noqa: E402
 
 TEST_TMP = _TMP
 # Playwright fixtures for tests/test_browser_*.py (phone, phone_nojs, phone_axe).
@@ -83,31 +82,16 @@ async def other_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def live_server(migrated_database: None) -> Iterator[str]:
     """`steady web` in its own process on a free port, on the test database and Redis."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "events.cli", "web", "--port", str(port), "--quiet"],
         env=dict(os.environ),
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code in (200, 503):
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError("steady web did not start")
+    wait_until_serving(url, proc)
     yield url
     proc.terminate()
     proc.wait(timeout=10)

@@ -2,10 +2,8 @@
 no stack traces, bounded request bodies."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -13,29 +11,18 @@ import pytest
 
 from tests import helpers
 from tests.helpers import PASSWORD
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.servers import free_port, wait_until_serving
 
 
 @pytest.fixture(scope="module")
 def prod_server(migrated_database) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "STEADY_ENV": "prod", "BASE_URL": f"http://127.0.0.1:{port}"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "events.cli", "web", "--port", str(port), "--quiet"], env=env
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    wait_until_serving(url, proc)
     yield url
     proc.terminate()
     proc.wait(timeout=10)
