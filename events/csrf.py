@@ -51,10 +51,11 @@ def _origin(scheme: str, authority: str) -> Origin | None:
         return None
     if not parts.hostname or parts.username is not None or parts.password is not None:
         return None
-    default = DEFAULT_PORTS.get(scheme)
-    if port is None and default is None:
-        return None
-    return scheme, parts.hostname.lower(), port if port is not None else default  # type: ignore[return-value]
+    if port is None:
+        if scheme not in DEFAULT_PORTS:
+            return None
+        port = DEFAULT_PORTS[scheme]
+    return scheme, parts.hostname.lower(), port
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -4,10 +4,10 @@ Public pages (events, clubs, help, login) are the same bytes for every signed-ou
 per-visitor CSRF token: events/csrf.py), and public calendar feeds are the same for everyone.
 This middleware sits outside the CSRF, session and routing layers: it keeps rendered responses
 in process memory and serves them again (answering conditional GETs of kept feeds too) while
-nothing has changed. "Changed" is a counter in
-Redis that every state-changing request bumps, so all web processes drop their copies
-together; entries also expire after `max_age` seconds, which bounds how stale a
-time-dependent page ("upcoming", "RSVPs closed") can get and covers writes made elsewhere.
+nothing has changed. "Changed" is a counter in Redis that every state-changing request bumps,
+so all web processes drop their copies together; entries also expire after `max_age` seconds,
+which bounds how stale a time-dependent page ("upcoming", "RSVPs closed") can get and covers
+writes made elsewhere.
 
 A request that carries the session cookie in any `Cookie` header is never served from here nor
 kept: it may be personal. Nothing a visitor sends changes what is kept for a key but the key
@@ -66,8 +66,9 @@ def _not_modified(entry_headers: MutableHeaders, request: dict[bytes, bytes]) ->
 
 def carries_session(scope: Scope) -> bool:
     """The session cookie's name anywhere in any Cookie header. Deliberately blunt: every
-    header is read (the session layer reads the first, a dict of headers keeps the last), with
-    no parsing to disagree with, and a false alarm only costs that visitor a fresh render."""
+    header is read (a dict of headers keeps only the last, while the session layer merges them
+    all), nothing is parsed that could disagree with the session layer's parsing, and a false
+    alarm only costs that visitor a fresh render."""
     name = SESSION_COOKIE.encode()
     return any(
         key.lower() == b"cookie" and name in value.lower() for key, value in scope["headers"]
