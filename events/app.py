@@ -16,7 +16,7 @@ from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddle
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from events.auth import SessionBackend
-from events.csrf import BodyKeepingCSRFMiddleware
+from events.csrf import CrossOriginProtection
 from events.db import ReusingSQLiteEngine
 from events.pagecache import PageCache
 from events.queue import OutboxEnqueueMiddleware
@@ -72,11 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=[settings.hostname]))
     middleware += [
         Middleware(PageCache),
-        Middleware(
-            BodyKeepingCSRFMiddleware,
-            allowed_hosts=[settings.hostname],
-            allow_form_param=True,
-        ),
+        Middleware(CrossOriginProtection),
         Middleware(AuthenticationMiddleware, backend=SessionBackend()),
         Middleware(OutboxEnqueueMiddleware),
     ]

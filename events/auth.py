@@ -93,7 +93,9 @@ async def end_session(request: Request, response: Response) -> None:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await SessionsBase.remove_session(token)
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax")
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=get_settings().secure_cookies
+    )
 
 
 async def end_all_sessions(member_id: int) -> None:

@@ -10,8 +10,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from events.settings import STATE_DIR, ConfigError, get_settings
+from events.settings import STATE_DIR, ConfigError, Settings, get_settings
 
 
 async def _migrate() -> None:
@@ -54,6 +55,11 @@ def cmd_seed(args: argparse.Namespace) -> None:
     print("demo data created: organizer@example.com and member@example.com, password recovery-demo")
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn treats X-Forwarded-For/-Proto: believed from TRUSTED_PROXIES only."""
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.trusted_proxies}
+
+
 def cmd_web(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -66,8 +72,8 @@ def cmd_web(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level="info" if not args.quiet else "warning",
         access_log=not args.quiet,
-        proxy_headers=True,
         server_header=False,
+        **proxy_options(settings),
     )
 
 

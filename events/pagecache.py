@@ -1,15 +1,17 @@
 """A whole-page cache for what signed-out visitors see, keyed on a data version.
 
-Public pages (events, clubs, help, login) are the same for every signed-out visitor but for
-the CSRF token in their forms, and public calendar feeds are the same for everyone. This
-middleware sits outside the CSRF, session and routing layers: it keeps rendered responses in
-process memory, with the token swapped for a placeholder, and serves them again (answering
-conditional GETs of kept feeds too) while nothing has changed. "Changed" is a counter in
-Redis that every state-changing request bumps, so all web processes drop their copies
-together; entries also expire after `max_age` seconds, which bounds how stale a
-time-dependent page ("upcoming", "RSVPs closed") can get and covers writes made elsewhere.
+Public pages (events, clubs, help, login) are the same bytes for every signed-out visitor (no
+per-visitor CSRF token: events/csrf.py), and public calendar feeds are the same for everyone.
+This middleware sits outside the CSRF, session and routing layers: it keeps rendered responses
+in process memory and serves them again (answering conditional GETs of kept feeds too) while
+nothing has changed. "Changed" is a counter in Redis that every state-changing request bumps,
+so all web processes drop their copies together; entries also expire after `max_age` seconds,
+which bounds how stale a time-dependent page ("upcoming", "RSVPs closed") can get and covers
+writes made elsewhere.
 
-A request with a session cookie is never served from here: it may be personal.
+A request that carries the session cookie in any `Cookie` header is never served from here nor
+kept: it may be personal. Nothing a visitor sends changes what is kept for a key but the key
+itself (path, query, htmx headers); the page is the same whoever asked first.
 """
 
 from __future__ import annotations
@@ -17,13 +19,11 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-import uuid
 from collections import OrderedDict
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from starlette.datastructures import MutableHeaders
-from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from events.auth import SESSION_COOKIE
@@ -31,13 +31,10 @@ from events.auth import SESSION_COOKIE
 log = logging.getLogger(__name__)
 
 VERSION_KEY = "steady:data-version"
-CSRF_COOKIE = "csrftoken"  # piccolo_api's default, used by events.csrf
-CSRF_MAX_AGE = 31536000
-PLACEHOLDER = b"__steady_csrftoken__"
 NEVER_CACHED = ("/static/", "/dev/", "/account", "/me/", "/healthz", "/outbox", "/unsubscribe")
 VARY_ON = (b"hx-request", b"hx-boosted", b"hx-history-restore-request", b"hx-target")
 SKIPPED_HEADERS = (b"content-length", b"x-page-cache", b"set-cookie")
-# (stored at, status, headers without length and cookies, body with the token as PLACEHOLDER)
+# (stored at, status, headers without length and cookies, body)
 Entry = tuple[float, int, list[tuple[bytes, bytes]], bytes]
 
 
@@ -67,9 +64,15 @@ def _not_modified(entry_headers: MutableHeaders, request: dict[bytes, bytes]) ->
     return False
 
 
-def _csrf_cookie(token: str, secure: bool) -> tuple[bytes, bytes]:
-    value = f"{CSRF_COOKIE}={token}; Max-Age={CSRF_MAX_AGE}; Path=/; SameSite=lax"
-    return b"set-cookie", (value + ("; Secure" if secure else "")).encode()
+def carries_session(scope: Scope) -> bool:
+    """The session cookie's name anywhere in any Cookie header. Deliberately blunt: every
+    header is read (a dict of headers keeps only the last, while the session layer merges them
+    all), nothing is parsed that could disagree with the session layer's parsing, and a false
+    alarm only costs that visitor a fresh render."""
+    name = SESSION_COOKIE.encode()
+    return any(
+        key.lower() == b"cookie" and name in value.lower() for key, value in scope["headers"]
+    )
 
 
 async def _start_version(redis: Any) -> None:
@@ -103,8 +106,7 @@ class PageCache:
                 await self._bump(redis)
             return
         headers = dict(scope["headers"])
-        cookies = cookie_parser(headers.get(b"cookie", b"").decode("latin-1"))
-        if redis is None or SESSION_COOKIE in cookies or not _cacheable_path(scope["path"]):
+        if redis is None or carries_session(scope) or not _cacheable_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         try:
@@ -113,29 +115,14 @@ class PageCache:
             log.debug("page cache off: %s", exc)
             await self.app(scope, receive, send)
             return
-        token = cookies.get(CSRF_COOKIE, "")
-        new_cookie = None
-        if not token:
-            # Hand the visitor a CSRF token as the CSRF middleware would, and let the layers
-            # below see it as if the browser had sent it.
-            token = str(uuid.uuid4())
-            new_cookie = _csrf_cookie(token, scope.get("scheme") == "https")
-            cookie_header = headers.get(b"cookie", b"") + f"; {CSRF_COOKIE}={token}".encode()
-            scope = {
-                **scope,
-                "headers": [
-                    *[(k, v) for k, v in scope["headers"] if k != b"cookie"],
-                    (b"cookie", cookie_header.lstrip(b"; ")),
-                ],
-            }
         key = (version, scope["method"], scope["path"], scope["query_string"])
         key += tuple(headers.get(name) for name in VARY_ON)
         entry = self.entries.get(key)
         if entry is not None and time.time() - entry[0] < self.max_age:
             self.entries.move_to_end(key)
-            await self._replay(entry, token.encode(), new_cookie, headers, send)
+            await self._replay(entry, headers, send)
             return
-        await self._render_and_keep(key, token.encode(), new_cookie, scope, receive, send)
+        await self._render_and_keep(key, scope, receive, send)
 
     async def _version(self, redis: Any) -> bytes:
         version = await redis.get(VERSION_KEY)
@@ -155,8 +142,6 @@ class PageCache:
     async def _replay(
         self,
         entry: Entry,
-        token: bytes,
-        new_cookie: tuple[bytes, bytes] | None,
         request_headers: dict[bytes, bytes],
         send: Send,
     ) -> None:
@@ -165,20 +150,14 @@ class PageCache:
         if headers.get("etag") and _not_modified(headers, request_headers):
             status, body = 304, b""
             del headers["content-type"]
-        else:
-            body = body.replace(PLACEHOLDER, token)
         headers["content-length"] = str(len(body))
         headers["x-page-cache"] = "hit"
-        if new_cookie:
-            headers.raw.append(new_cookie)
         await send({"type": "http.response.start", "status": status, "headers": headers.raw})
         await send({"type": "http.response.body", "body": body})
 
     async def _render_and_keep(
         self,
         key: tuple[Any, ...],
-        token: bytes,
-        new_cookie: tuple[bytes, bytes] | None,
         scope: Scope,
         receive: Receive,
         send: Send,
@@ -200,13 +179,11 @@ class PageCache:
                     and headers.get("cache-control", "public").startswith("public")
                 )
                 headers["x-page-cache"] = "miss"
-                if new_cookie:
-                    headers.raw.append(new_cookie)
             elif message["type"] == "http.response.body" and keep:
                 chunks.append(message.get("body", b""))
                 keep = sum(map(len, chunks)) <= MAX_BODY
                 if not message.get("more_body", False) and start is not None:
-                    self._keep(key, start, b"".join(chunks).replace(token, PLACEHOLDER))
+                    self._keep(key, start, b"".join(chunks))
             await send(message)
 
         await self.app(scope, receive, capture)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -14,6 +15,7 @@ DEFAULT_DATABASE_URL = "sqlite:///steady.sqlite3"
 DEFAULT_MAIL_FROM = "Steady <no-reply@localhost>"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_REMINDER_LEADS = "24h,2h"
+DEFAULT_TRUSTED_PROXIES = "127.0.0.1"
 # Where `steady dev` keeps what it generates (secret key, embedded Redis socket and data).
 STATE_DIR = Path(os.environ.get("STEADY_STATE_DIR", ".steady"))
 
@@ -40,6 +42,23 @@ def parse_reminder_leads(text: str) -> tuple[timedelta, ...]:
     return tuple(sorted(leads, reverse=True))
 
 
+def parse_trusted_proxies(text: str) -> str:
+    """'10.0.0.2, 10.1.0.0/16' → '10.0.0.2,10.1.0.0/16' (uvicorn's forwarded_allow_ips). Raises
+    ConfigError on an item uvicorn would silently treat as a name that matches no peer."""
+    if text.strip() == "*":
+        return "*"  # every peer: only when nothing but the proxy can reach the server
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item)  # an address, or a network without host bits set
+        except ValueError as exc:
+            raise ConfigError(
+                f"TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                "(e.g. 10.0.0.2 or 10.0.0.0/24)"
+            ) from exc
+    return ",".join(items)
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "dev"
@@ -55,6 +74,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     crisis_line: str = "SAMHSA National Helpline 1-800-662-4357 · 988 Suicide & Crisis Lifeline"
+    # Addresses/networks whose X-Forwarded-For/-Proto uvicorn believes (its forwarded_allow_ips).
+    trusted_proxies: str = DEFAULT_TRUSTED_PROXIES
 
     @property
     def is_prod(self) -> bool:
@@ -116,6 +137,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         host=env.get("HOST", "").strip() or "127.0.0.1",
         port=port,
         crisis_line=env.get("STEADY_CRISIS_LINE", "").strip() or Settings.crisis_line,
+        trusted_proxies=parse_trusted_proxies(
+            env.get("TRUSTED_PROXIES", env.get("FORWARDED_ALLOW_IPS", DEFAULT_TRUSTED_PROXIES))
+        ),
     )
 
 

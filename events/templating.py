@@ -71,7 +71,6 @@ def render(
     settings = get_settings()
     ctx = {
         "user": current_member(request),
-        "csrftoken": request.scope.get("csrftoken", ""),
         "settings": settings,
         "dev": not settings.is_prod,
         **(context or {}),

@@ -1,8 +1,7 @@
-"""Shared test helpers: data builders, logging in, CSRF-carrying requests."""
+"""Shared test helpers: data builders, logging in, form posts as a browser sends them."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +19,6 @@ from events.timefmt import utcnow
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = passwords.hash_password(PASSWORD)  # hashed once: scrypt is slow on purpose
-CSRF_RE = re.compile(r'name="csrftoken" value="([^"]+)"')
 
 
 async def truncate_all() -> None:
@@ -107,15 +105,6 @@ async def login(client: httpx.AsyncClient, member_id: int) -> None:
     client.cookies.set(SESSION_COOKIE, session.token)
 
 
-async def csrf_token(client: httpx.AsyncClient) -> str:
-    token = client.cookies.get("csrftoken")
-    if not token:
-        await client.get("/help")
-        token = client.cookies.get("csrftoken")
-    assert token
-    return str(token)
-
-
 async def post(
     client: httpx.AsyncClient,
     url: str,
@@ -124,15 +113,11 @@ async def post(
     htmx: bool = False,
     **kwargs: Any,
 ) -> httpx.Response:
-    """A form POST as a browser sends it: CSRF token in the form (or header for htmx)."""
-    token = await csrf_token(client)
-    headers = dict(kwargs.pop("headers", {}) or {})
-    form = dict(data or {})
+    """A form POST as a browser sends it from one of the site's own pages (or htmx's request)."""
+    headers = {"Sec-Fetch-Site": "same-origin", **dict(kwargs.pop("headers", {}) or {})}
     if htmx:
-        headers.update({"HX-Request": "true", "X-CSRFToken": token})
-    else:
-        form["csrftoken"] = token
-    return await client.post(url, data=form, headers=headers, **kwargs)
+        headers["HX-Request"] = "true"
+    return await client.post(url, data=dict(data or {}), headers=headers, **kwargs)
 
 
 async def data_changed() -> None:

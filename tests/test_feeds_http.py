@@ -171,7 +171,7 @@ async def test_tokens_unknown_404_reset_410(client) -> None:
     assert (await client.get(f"/me/calendar/{tampered}.ics")).status_code == 404
     assert (await client.get(f"/me/calendar/{feed_token(99999, 1)}.ics")).status_code == 404
 
-    # Reset needs a signed-in member and the CSRF token.
+    # Reset needs a signed-in member and a request from the site's own page.
     anonymous = await helpers.post(client, "/account/calendar/reset")
     assert anonymous.status_code in (302, 303) and "/login" in anonymous.headers["location"]
     await helpers.login(client, ids["riley"])
@@ -186,8 +186,10 @@ async def test_tokens_unknown_404_reset_410(client) -> None:
     google = next(h for h in hrefs if h.startswith("https://calendar.google.com/"))
     assert unquote(google.split("cid=", 1)[1]) == f"webcal://127.0.0.1:8000{old}"
 
-    no_csrf = await client.post("/account/calendar/reset")
-    assert no_csrf.status_code == 403
+    cross_site = await client.post(
+        "/account/calendar/reset", headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert cross_site.status_code == 403
     reset = await helpers.post(client, "/account/calendar/reset")
     assert reset.status_code == 303 and reset.headers["location"].startswith("/account")
     assert (await client.get(old)).status_code == 410

@@ -164,11 +164,13 @@ def test_safe_next_refuses_other_sites(target):
     assert safe_next(target) == "/"
 
 
-async def test_post_without_csrf_token_is_refused(client):
+async def test_cross_site_login_post_is_refused(client):
+    # Login CSRF: another site signing the visitor in to an account it controls.
     await helpers.make_member(email="riley@example.org")
-    await client.get("/login")
     response = await client.post(
-        "/login", data={"email": "riley@example.org", "password": PASSWORD}
+        "/login",
+        data={"email": "riley@example.org", "password": PASSWORD},
+        headers={"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
     )
     assert response.status_code == 403
     assert SESSION_COOKIE not in response.headers.get("set-cookie", "")
