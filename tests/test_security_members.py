@@ -294,3 +294,19 @@ async def test_greeter_who_leaves_the_club_loses_its_roles(client):
     assert left == [{"event": elsewhere}], "only the other club's role is kept"
     for event in events:
         assert "New faces to welcome" not in (await client.get(f"/events/{event}")).text
+
+
+async def test_removed_greeter_loses_the_clubs_roles(client, other_client):
+    organizer = await helpers.make_member("org@example.org", "Olu")
+    club = await helpers.make_club(organizer=organizer)
+    event = await helpers.make_event(club)
+    role = await events_admin.add_role(event, "Greeter", 1)
+    greeter = await add_member(club, "Grace Greeter", days_ago=200)
+    await helpers.login(client, greeter)
+    await post(client, f"/events/{event}/rsvp", {"response": "yes"})
+    assert (await post(client, f"/events/{event}/roles/{role}/take")).status_code == 303
+
+    await helpers.login(other_client, organizer)
+    removed = await post(other_client, f"/clubs/trail-club/team/{greeter}/remove", {"block": "1"})
+    assert removed.status_code == 303
+    assert await RoleSignup.count() == 0

@@ -524,6 +524,7 @@ async def remove(actor_id: int, club_id: int, member_id: int, *, block: bool = F
             ).where(Membership.id == target["id"])
         else:
             await Membership.delete().where(Membership.id == target["id"])
+        await greetings.release_club_roles(member_id, club_id)
 
 
 # ---------------------------------------------------------------- welcome notes
