@@ -310,3 +310,21 @@ async def test_removed_greeter_loses_the_clubs_roles(client, other_client):
     removed = await post(other_client, f"/clubs/trail-club/team/{greeter}/remove", {"block": "1"})
     assert removed.status_code == 303
     assert await RoleSignup.count() == 0
+
+
+async def test_newcomer_changes_the_choice_from_the_account_page(client, other_client):
+    organizer = await helpers.make_member("org@example.org", "Olu")
+    await helpers.make_club(
+        "tuesday-aa", "Tuesday Group", organizer=organizer, kind=ClubKind.twelve_step.value
+    )
+    alex = await helpers.make_member("alex@example.org", "Alex")
+    await helpers.login(client, alex)
+    await post(client, "/clubs/tuesday-aa/join")
+    account = BeautifulSoup((await client.get("/account")).text, "html.parser")
+    form = account.select_one(".greeting-choices form[action='/clubs/tuesday-aa/greeting']")
+    assert "Tuesday Group: not listed" in form.get_text(" ", strip=True)
+    data = {i["name"]: i["value"] for i in form.select("input") if i["name"] != "csrftoken"}
+    changed = await post(client, form["action"], data)
+    assert changed.status_code == 303 and changed.headers["location"] == "/account#greetings"
+    await helpers.login(other_client, organizer)
+    assert "Alex" in newcomer_names((await other_client.get("/clubs/tuesday-aa")).text)

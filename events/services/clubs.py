@@ -682,4 +682,26 @@ async def account_context(member_id: int) -> dict[str, Any]:
         "club_welcomes": await recent_welcomes(member_id),
         "welcome_notes": await notes_for(member_id),
         "allow_greetings": await allows_greetings(member_id),
+        "greeting_choices": await greeting_choices(member_id),
     }
+
+
+async def greeting_choices(member_id: int) -> list[dict[str, Any]]:
+    """Per club: is the member listed as a newcomer to greet (their choice or the default)."""
+    rows = (
+        await Membership.select(
+            Membership.club.name.as_alias("club_name"),
+            Membership.club.slug.as_alias("club_slug"),
+            Membership.club.kind.as_alias("kind"),
+            Membership.greetable,
+        )
+        .where(
+            (Membership.member == member_id)
+            & Membership.blocked.eq(False)
+            & (Membership.role == Role.member.value)
+        )
+        .order_by(Membership.club.name)
+    )
+    for row in rows:
+        row["listed"] = greetings.choice_of(row, row["kind"])
+    return rows

@@ -141,7 +141,12 @@ async def greeting_choice(request: Request) -> Response:
     club = await load_club(request)
     if member is None:
         return login_redirect(request, f"/clubs/{club['slug']}")
-    choice = greet.parse_choice((await form_data(request)).get("greet"))
+    data = await form_data(request)
+    choice = greet.parse_choice(data.get("greet"))
+    from_account = data.get("back") == "account"
+    if choice is not None and from_account:
+        await svc.set_greetable(member.id, club["id"], choice)
+        return RedirectResponse("/account#greetings", status_code=303)
     if choice is None:
         return await membership_response(request, club, "Choose yes or no.", 422)
     if not await svc.set_greetable(member.id, club["id"], choice):
