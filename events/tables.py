@@ -118,6 +118,8 @@ class Membership(Table):
     role = Varchar(length=10, choices=Role, default=Role.member.value)
     joined_at = Timestamptz(default=TimestamptzNow())
     blocked = Boolean(default=False)
+    # Listed as a newcomer to greet? NULL = the club kind's default (on only for activity clubs).
+    greetable = Boolean(null=True, default=None)
 
 
 class Series(Table):

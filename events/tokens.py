@@ -68,3 +68,39 @@ def read_link_token(
     if not hmac.compare_digest(mac, _mac(purpose, f"{subject}:{issued}:{bind}")):
         return None
     return subject
+
+
+def _ref_context(club_id: int, viewer_id: int) -> str:
+    return f"{club_id}:{viewer_id}"
+
+
+def member_ref(purpose: str, club_id: int, viewer_id: int, member_id: int) -> str:
+    """An opaque reference to a member, as shown to one viewer in one club.
+
+    The member id is masked with a key derived from (club, viewer) and authenticated with a
+    MAC, so a form never carries a sequential id, and a reference is worthless to another
+    viewer, in another club or for another purpose."""
+    context = _ref_context(club_id, viewer_id)
+    pad = hmac.new(_key(f"{purpose}:mask"), context.encode(), hashlib.sha256).digest()[:8]
+    masked = bytes(a ^ b for a, b in zip(member_id.to_bytes(8, "big"), pad, strict=True))
+    tag = hmac.new(_key(purpose), f"{context}:{member_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(masked + tag[:16]).decode().rstrip("=")
+
+
+def read_member_ref(purpose: str, ref: str | None, club_id: int, viewer_id: int) -> int | None:
+    """The member id behind a genuine reference made for this viewer and club, else None."""
+    if not ref or len(ref) != 32:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(ref + "==")
+    except ValueError:
+        return None
+    if len(raw) != 24:
+        return None
+    context = _ref_context(club_id, viewer_id)
+    pad = hmac.new(_key(f"{purpose}:mask"), context.encode(), hashlib.sha256).digest()[:8]
+    member_id = int.from_bytes(bytes(a ^ b for a, b in zip(raw[:8], pad, strict=True)), "big")
+    tag = hmac.new(_key(purpose), f"{context}:{member_id}".encode(), hashlib.sha256).digest()
+    if not hmac.compare_digest(raw[8:], tag[:16]):
+        return None
+    return member_id

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from bs4 import BeautifulSoup
 
+from events import tokens
+from events.services.greetings import NOTE_REF
 from events.tables import Member, Membership, Report, WelcomeNote
 from events.timefmt import utcnow
 from tests import helpers
@@ -27,6 +29,14 @@ async def setup_club() -> dict[str, int]:
     return {"organizer": organizer, "club": club, "old": old, "newbie": newbie}
 
 
+def ref(ids: dict[str, int], viewer: str | int, newcomer: object) -> str:
+    """The opaque `newcomer` value the club page gives `viewer` for a member id."""
+    viewer_id = ids[viewer] if isinstance(viewer, str) else viewer
+    if not isinstance(newcomer, int):
+        return str(newcomer)
+    return tokens.member_ref(NOTE_REF, ids["club"], viewer_id, newcomer)
+
+
 def newcomer_names(html: str) -> list[str]:
     soup = BeautifulSoup(html, "html.parser")
     return [t.get_text(strip=True) for t in soup.select("#newcomers .newcomer .title")]
@@ -45,7 +55,8 @@ async def test_members_see_recent_newcomers_who_allow_greetings(client):
     assert newcomer_names(page.text) == ["Newcomer Nia"]
     form = BeautifulSoup(page.text, "html.parser").select_one("#newcomers form")
     assert form["action"] == "/clubs/trail-club/welcome"
-    assert form.select_one("input[name=newcomer]")["value"] == str(ids["newbie"])
+    # An opaque reference made for this viewer, never the sequential member id.
+    assert form.select_one("input[name=newcomer]")["value"] == ref(ids, "old", ids["newbie"])
     assert form.select_one("textarea[name=message]")["maxlength"] == "500"
 
     # The newcomer does not see themself in the list.
@@ -78,7 +89,10 @@ async def test_member_sends_a_note_and_only_the_newcomer_reads_it(client, other_
     response = await helpers.post(
         client,
         "/clubs/trail-club/welcome",
-        {"newcomer": str(ids["newbie"]), "message": "So glad you're here. See you Saturday!"},
+        {
+            "newcomer": ref(ids, "old", ids["newbie"]),
+            "message": "So glad you're here. See you Saturday!",
+        },
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/clubs/trail-club#newcomers"
@@ -103,19 +117,19 @@ async def test_note_with_htmx_swaps_the_newcomer_card(client):
     response = await helpers.post(
         client,
         "/clubs/trail-club/welcome",
-        {"newcomer": str(ids["newbie"]), "message": "Welcome!"},
+        {"newcomer": ref(ids, "old", ids["newbie"]), "message": "Welcome!"},
         htmx=True,
     )
     assert response.status_code == 200
     assert response.text.lstrip().startswith(
-        f'<li class="card newcomer" id="newcomer-{ids["newbie"]}"'
+        f'<li class="card newcomer" id="newcomer-{ref(ids, "old", ids["newbie"])}"'
     )
     assert "You welcomed Newcomer Nia." in response.text
 
     again = await helpers.post(
         client,
         "/clubs/trail-club/welcome",
-        {"newcomer": str(ids["newbie"]), "message": "Welcome again!"},
+        {"newcomer": ref(ids, "old", ids["newbie"]), "message": "Welcome again!"},
         htmx=True,
     )
     assert again.status_code == 422
@@ -128,7 +142,9 @@ async def test_note_limits_and_who_counts_as_a_newcomer(client):
 
     async def send(newcomer: object, message: str) -> tuple[int, str]:
         r = await helpers.post(
-            client, "/clubs/trail-club/welcome", {"newcomer": str(newcomer), "message": message}
+            client,
+            "/clubs/trail-club/welcome",
+            {"newcomer": ref(ids, "organizer", newcomer), "message": message},
         )
         return r.status_code, r.text
 
@@ -166,7 +182,9 @@ async def test_only_signed_in_members_may_send(client):
     outsider = await helpers.make_member("out@example.org", "Outsider")
     await helpers.login(client, outsider)
     response = await helpers.post(
-        client, "/clubs/trail-club/welcome", {"newcomer": str(ids["newbie"]), "message": "Hi"}
+        client,
+        "/clubs/trail-club/welcome",
+        {"newcomer": ref(ids, outsider, ids["newbie"]), "message": "Hi"},
     )
     assert response.status_code == 403
     assert await WelcomeNote.count() == 0
@@ -178,11 +196,15 @@ async def test_notes_are_rate_limited_per_author(client):
     await helpers.login(client, ids["old"])
     for newcomer in newcomers:
         ok = await helpers.post(
-            client, "/clubs/trail-club/welcome", {"newcomer": str(newcomer), "message": "Hi!"}
+            client,
+            "/clubs/trail-club/welcome",
+            {"newcomer": ref(ids, "old", newcomer), "message": "Hi!"},
         )
         assert ok.status_code == 303
     limited = await helpers.post(
-        client, "/clubs/trail-club/welcome", {"newcomer": str(ids["newbie"]), "message": "Hi!"}
+        client,
+        "/clubs/trail-club/welcome",
+        {"newcomer": ref(ids, "old", ids["newbie"]), "message": "Hi!"},
     )
     assert limited.status_code == 429
     assert "a lot of notes" in limited.text
@@ -244,7 +266,9 @@ async def test_newcomer_turns_greetings_off_and_on(client, other_client):
     page = await other_client.get("/clubs/trail-club")
     assert newcomer_names(page.text) == []
     refused = await helpers.post(
-        other_client, "/clubs/trail-club/welcome", {"newcomer": str(ids["newbie"]), "message": "Hi"}
+        other_client,
+        "/clubs/trail-club/welcome",
+        {"newcomer": ref(ids, "old", ids["newbie"]), "message": "Hi"},
     )
     assert refused.status_code == 422
 

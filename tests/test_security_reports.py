@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
+from events import tokens
+from events.services.greetings import REPORT_REF
 from events.tables import Membership, Report, WelcomeNote
 from tests import helpers
 from tests.helpers import post
@@ -75,7 +77,12 @@ async def test_member_report_and_note_report_listed_for_organizers(client, other
     sent = await post(
         client,
         "/clubs/trail-club/report",
-        {"subject_kind": "member", "subject_id": ids["troll"], "reason": "Rude at the trailhead"},
+        {
+            "subject_kind": "member",
+            # The opaque reference a page showed this member (never a bare member id).
+            "subject_id": tokens.member_ref(REPORT_REF, ids["club"], ids["member"], ids["troll"]),
+            "reason": "Rude at the trailhead",
+        },
     )
     assert sent.status_code == 200
     note = (
@@ -96,13 +103,15 @@ async def test_member_report_and_note_report_listed_for_organizers(client, other
 async def test_report_form_refuses_bad_input_without_writing(client):
     ids = await setup()
     await helpers.login(client, ids["member"])
+    self_ref = tokens.member_ref(REPORT_REF, ids["club"], ids["member"], ids["member"])
     cases = [
         ({"subject_kind": "club", "subject_id": ids["event"]}, 422),
         ({"subject_kind": "event", "subject_id": "x"}, 404),
         # An event of another club cannot be reported through this club.
         ({"subject_kind": "event", "subject_id": ids["other_event"]}, 404),
-        ({"subject_kind": "member", "subject_id": ids["other_org"]}, 404),
-        ({"subject_kind": "member", "subject_id": ids["member"]}, 422),
+        # A bare member id is no reference: the same "thank you" as a real one, nothing filed.
+        ({"subject_kind": "member", "subject_id": ids["other_org"]}, 200),
+        ({"subject_kind": "member", "subject_id": self_ref}, 422),
         ({"subject_kind": "event", "subject_id": ids["event"], "reason": "x" * 1001}, 422),
     ]
     for data, status in cases:
@@ -171,7 +180,8 @@ async def test_members_can_report_a_newcomer_from_the_club_page(client):
     )
     await helpers.login(client, me)
     page = await client.get("/clubs/hikers")
-    link = f"/clubs/hikers/report?subject_kind=member&amp;subject_id={newcomer}"
+    ref = tokens.member_ref(REPORT_REF, club, me, newcomer)
+    link = f"/clubs/hikers/report?subject_kind=member&amp;subject_id={ref}"
     assert link in page.text
     form = await client.get(link.replace("&amp;", "&"))
     assert form.status_code == 200

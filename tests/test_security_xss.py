@@ -156,7 +156,9 @@ async def test_stored_payloads_are_inert_on_every_page(client, other_client, app
         {"subject_kind": "event", "subject_id": event, "reason": MD},
     )
     # The organizer welcomes the newcomer, messages everyone going, cancels one event.
-    note = await post(client, "/clubs/xss-club/welcome", {"newcomer": member, "message": MD})
+    club_page = BeautifulSoup((await client.get("/clubs/xss-club")).text, "html.parser")
+    ref = club_page.select_one("input[name=newcomer]")["value"]
+    note = await post(client, "/clubs/xss-club/welcome", {"newcomer": ref, "message": MD})
     assert note.status_code == 303
     message = await post(client, f"/events/{event}/message", {"subject": TEXT, "body": MD})
     assert message.status_code == 303

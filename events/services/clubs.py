@@ -20,7 +20,7 @@ from piccolo.query.functions.aggregate import Count
 from events import timefmt
 from events.db import is_unique_violation, write_transaction
 from events.markdown import MAX_SOURCE
-from events.services import outbox
+from events.services import greetings, outbox
 from events.tables import (
     Club,
     ClubKind,
@@ -187,11 +187,15 @@ async def organizers(club_id: int) -> list[dict[str, Any]]:
 async def newcomers(
     club_id: int, viewer_id: int, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Members (not organizers) who joined in the last 30 days and allow greetings, minus the
-    viewer, each marked `greeted` when the viewer has already sent them a note.
+    """Members (not organizers) who joined in the last 30 days and chose to be greeted, minus
+    the viewer, each with a coarse `joined` label, opaque `ref`/`report_ref` for the viewer's
+    forms, and `greeted` when the viewer has already sent them a note.
 
-    Callers must check the viewer is a member of the club: this list is for members only."""
-    since = (now or timefmt.utcnow()) - timedelta(days=NEWCOMER_DAYS)
+    Empty unless the viewer may greet (see greetings.may_greet): not a directory."""
+    current = now or timefmt.utcnow()
+    if not await greetings.may_greet(await membership_of(viewer_id, club_id), club_id, current):
+        return []
+    since = current - timedelta(days=NEWCOMER_DAYS)
     rows = (
         await Membership.select(
             Membership.member.id.as_alias("member_id"),
@@ -206,6 +210,7 @@ async def newcomers(
             & (Membership.member != viewer_id)
             & Membership.member.allow_greetings.eq(True)
             & Membership.member.deleted_at.is_null()
+            & greetings.opted_in()
         )
         .order_by(Membership.joined_at, ascending=False)
     )
@@ -217,7 +222,27 @@ async def newcomers(
     }
     for r in rows:
         r["greeted"] = r["member_id"] in sent
+        r["joined"] = greetings.joined_label(r.pop("joined_at"), current)
+        r.update(greetings.refs(club_id, viewer_id, r["member_id"]))
     return rows
+
+
+async def may_greet(member_id: int, club_id: int, now: datetime | None = None) -> bool:
+    return await greetings.may_greet(await membership_of(member_id, club_id), club_id, now)
+
+
+async def set_greetable(member_id: int, club_id: int, greetable: bool) -> bool:
+    """The member's own choice to be listed as a newcomer in this club; False if not a member."""
+    rows = (
+        await Membership.update({Membership.greetable: greetable})
+        .where(
+            (Membership.member == member_id)
+            & (Membership.club == club_id)
+            & Membership.blocked.eq(False)
+        )
+        .returning(Membership.id)
+    )
+    return bool(rows)
 
 
 async def member_count(club_id: int) -> int:
@@ -368,8 +393,11 @@ def welcome_dedupe_key(club_id: int, member_id: int, joined_at: datetime) -> str
     return f"welcome:{club_id}:{member_id}:{stamp}"
 
 
-async def join(member_id: int, club_id: int, now: datetime | None = None) -> bool:
+async def join(
+    member_id: int, club_id: int, now: datetime | None = None, greetable: bool | None = None
+) -> bool:
     """Join the club; True when a membership was created. A second join changes nothing.
+    `greetable` is the joiner's choice to be listed as a newcomer (None: the kind's default).
 
     Raises ClubError(403) for a member an organizer has removed and blocked."""
     joined_at = now or timefmt.utcnow()
@@ -386,6 +414,7 @@ async def join(member_id: int, club_id: int, now: datetime | None = None) -> boo
                     club=club_id,
                     role=Role.member.value,
                     joined_at=joined_at,
+                    greetable=greetable,
                 )
             )
             .on_conflict(action="DO NOTHING")
@@ -418,6 +447,7 @@ async def leave(member_id: int, club_id: int) -> bool:
                 409,
             )
         await Membership.delete().where(Membership.id == existing["id"])
+        await greetings.release_club_roles(member_id, club_id)
     return True
 
 
@@ -494,6 +524,7 @@ async def remove(actor_id: int, club_id: int, member_id: int, *, block: bool = F
             ).where(Membership.id == target["id"])
         else:
             await Membership.delete().where(Membership.id == target["id"])
+        await greetings.release_club_roles(member_id, club_id)
 
 
 # ---------------------------------------------------------------- welcome notes
@@ -518,6 +549,7 @@ async def is_newcomer(club_id: int, member_id: int, now: datetime | None = None)
         & (Membership.role == Role.member.value)
         & Membership.member.allow_greetings.eq(True)
         & Membership.member.deleted_at.is_null()
+        & greetings.opted_in()
     )
 
 
@@ -529,6 +561,12 @@ async def send_note(
     text = validate_note(message)
     if not await membership_of_active(author_id, club_id):
         raise ClubError("Only members of this club can welcome its newcomers.", 403)
+    if not await may_greet(author_id, club_id, now):
+        raise ClubError(
+            "Newcomers are welcomed by members who've been in the club a couple of weeks, "
+            "and by its organizers and greeters.",
+            403,
+        )
     if newcomer_id == author_id or not await is_newcomer(club_id, newcomer_id, now):
         raise ClubError("That person isn't a newcomer of this club (or has greetings off).")
     try:
@@ -644,4 +682,26 @@ async def account_context(member_id: int) -> dict[str, Any]:
         "club_welcomes": await recent_welcomes(member_id),
         "welcome_notes": await notes_for(member_id),
         "allow_greetings": await allows_greetings(member_id),
+        "greeting_choices": await greeting_choices(member_id),
     }
+
+
+async def greeting_choices(member_id: int) -> list[dict[str, Any]]:
+    """Per club: is the member listed as a newcomer to greet (their choice or the default)."""
+    rows = (
+        await Membership.select(
+            Membership.club.name.as_alias("club_name"),
+            Membership.club.slug.as_alias("club_slug"),
+            Membership.club.kind.as_alias("kind"),
+            Membership.greetable,
+        )
+        .where(
+            (Membership.member == member_id)
+            & Membership.blocked.eq(False)
+            & (Membership.role == Role.member.value)
+        )
+        .order_by(Membership.club.name)
+    )
+    for row in rows:
+        row["listed"] = greetings.choice_of(row, row["kind"])
+    return rows

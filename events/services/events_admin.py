@@ -22,11 +22,13 @@ from events.tables import (
     Event,
     EventMessage,
     EventStatus,
+    Membership,
     Outbox,
     RoleSignup,
     Rsvp,
     RsvpStatus,
     Series,
+    Visibility,
     VolunteerRole,
 )
 from events.timefmt import utcnow
@@ -511,12 +513,18 @@ async def roles_for(event_id: int, member_id: int | None, organizer: bool) -> li
 
 
 async def newcomers(event_id: int, organizer: bool = False) -> tuple[list[str], int]:
-    """First-timers going to the event. A greeter sees names as each chose to be shown, plus
-    how many prefer not to be listed; organizers (who see the attendee list) see names."""
+    """First-timers going to the event. A greeter sees names as each chose to be shown, and
+    only of those who chose to be greeted in the club, plus how many prefer not to be listed;
+    organizers (who see the attendee list) see names."""
+    from events.services.greetings import choice_of
+
     rows = (
         await Rsvp.select(
             Rsvp.visibility,
+            Rsvp.member.id.as_alias("member_id"),
             Rsvp.member.display_name.as_alias("name"),
+            Rsvp.event.club.as_alias("club"),
+            Rsvp.event.club.kind.as_alias("kind"),
         )
         .where(
             (Rsvp.event == event_id)
@@ -527,6 +535,19 @@ async def newcomers(event_id: int, organizer: bool = False) -> tuple[list[str], 
     )
     if organizer:
         return [r["name"] for r in rows], 0
+    if not rows:
+        return [], 0
+    choices = {
+        int(m["member"]): m
+        for m in await Membership.select(Membership.member, Membership.greetable).where(
+            (Membership.club == rows[0]["club"])
+            & Membership.member.is_in([r["member_id"] for r in rows])
+        )
+    }
+    for row in rows:
+        # Not opted in to greetings in this club (or its kind's default): counted, not named.
+        if not choice_of(choices.get(int(row["member_id"])), row["kind"]):
+            row["visibility"] = Visibility.hidden.value
     chosen = as_chosen(rows)
     return chosen.shown, chosen.unnamed
 
@@ -542,7 +563,8 @@ async def event_page_extras(event: dict[str, Any], member_id: int | None) -> dic
         & (Rsvp.member == member_id)
         & (Rsvp.status == RsvpStatus.going.value)
     )
-    greeter = any(r["mine"] and r["greeter"] for r in roles)
+    # The role shows the newcomers only while its holder is going.
+    greeter = going and any(r["mine"] and r["greeter"] for r in roles)
     names, hidden = await newcomers(event["id"], organizer) if greeter or organizer else ([], 0)
     return {
         "can_organize": organizer,

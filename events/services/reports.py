@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from events import tokens
 from events.db import write_transaction
-from events.tables import Event, Member, Membership, Report, Rsvp, WelcomeNote
+from events.services.greetings import REPORT_REF
+from events.tables import Event, Member, Report, WelcomeNote
 
 REASON_MAX = 1000
 KINDS = ("event", "member")
@@ -31,15 +33,17 @@ def parse_id(text: str | None) -> int | None:
     return value if 0 < value < 2**31 else None
 
 
-async def _subject_in_club(kind: str, subject_id: int, club_id: int) -> bool:
+async def _event_in_club(subject_id: int, club_id: int) -> bool:
+    return await Event.exists().where((Event.id == subject_id) & (Event.club == club_id))
+
+
+def _subject(kind: str, subject_text: str | None, club_id: int, reporter_id: int) -> int | None:
+    """An event by its (public) id; a member only by the opaque reference a page showed this
+    reporter in this club, so a report can't be used to ask "is N linked to this club?"."""
     if kind == "event":
-        return await Event.exists().where((Event.id == subject_id) & (Event.club == club_id))
-    # A member of the club, or someone who answered one of its events.
-    if await Membership.exists().where(
-        (Membership.member == subject_id) & (Membership.club == club_id)
-    ):
-        return True
-    return await Rsvp.exists().where((Rsvp.member == subject_id) & (Rsvp.event.club == club_id))
+        return parse_id(subject_text)
+    text = (subject_text or "").strip()[:64]
+    return tokens.read_member_ref(REPORT_REF, text, club_id, reporter_id)
 
 
 async def file_report(
@@ -49,23 +53,25 @@ async def file_report(
     (nothing new written). Raises ReportError for anything the form got wrong."""
     if kind not in KINDS:
         raise ReportError("Choose whether you are reporting an event or a member.")
-    subject_id = parse_id(subject_text)
+    subject_id = _subject(kind, subject_text, club_id, reporter_id)
     text = reason.replace("\r\n", "\n").strip()
     if len(text) > REASON_MAX:
         raise ReportError(f"Keep the reason to {REASON_MAX:,} characters (it has {len(text):,}).")
-    if subject_id is None or not await _subject_in_club(kind, subject_id, club_id):
+    if kind == "event" and (subject_id is None or not await _event_in_club(subject_id, club_id)):
         raise ReportError("We couldn't find what you are reporting in this club.", 404)
     if kind == "member" and subject_id == reporter_id:
         raise ReportError("You can't report yourself.")
     async with write_transaction():
+        # A reference that isn't genuine gets the same answer and the same queries as a
+        # genuine one (nothing is written): the answer never depends on who is in the club.
         repeat = await Report.exists().where(
             (Report.club == club_id)
             & (Report.reporter == reporter_id)
             & (Report.subject_kind == kind)
-            & (Report.subject_id == subject_id)
+            & (Report.subject_id == (subject_id or 0))
             & Report.resolved.eq(False)
         )
-        if repeat:
+        if repeat or subject_id is None:
             return False
         await Report.insert(
             Report(

@@ -24,6 +24,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from events.db import write_transaction
 from events.services import outbox
+from events.services.greetings import release_event_roles
 from events.tables import Event, EventStatus, Member, Membership, Rsvp, RsvpStatus, Visibility
 from events.timefmt import utcnow
 
@@ -332,6 +333,8 @@ async def _say_no(
         Rsvp.id == mine["id"]
     )
     await _cancel_notice(event, member_id, now)
+    # Volunteer roles (and what a greeter's role shows) go with the place.
+    await release_event_roles(member_id, [event["id"]])
     promoted: list[int] = []
     if mine["status"] == GOING:
         await _release(event["id"], 1 + mine["guests"])

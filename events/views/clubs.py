@@ -12,9 +12,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import ratelimit, timefmt
+from events import tokens as svc_tokens
 from events.auth import CurrentMember, current_member, login_redirect
 from events.markdown import render_markdown
 from events.services import clubs as svc
+from events.services import greetings as greet
 from events.services import listings
 from events.tables import Role
 from events.templating import render, wants_fragment
@@ -77,6 +79,9 @@ async def club_context(request: Request, club: dict[str, Any], **extra: Any) -> 
         "events": await listings.upcoming_events(listings.EventFilters(club=club["slug"])),
         # Newcomers are for signed-in members of this club only, never anyone else.
         "newcomers": await svc.newcomers(club["id"], member.id) if member and active else [],
+        "may_greet": bool(member and active and await svc.may_greet(member.id, club["id"])),
+        "greet_default": greet.greetable_by_default(club["kind"]),
+        "greetable": greet.choice_of(membership, club["kind"]),
         "note_errors": {},
         "note_drafts": {},
         "panel_message": "",
@@ -110,8 +115,9 @@ async def join(request: Request) -> Response:
     club = await load_club(request)
     if member is None:
         return login_redirect(request, f"/clubs/{club['slug']}")
+    data = await form_data(request)
     try:
-        await svc.join(member.id, club["id"])
+        await svc.join(member.id, club["id"], greetable=greet.parse_choice(data.get("greet")))
     except svc.ClubError as exc:
         return await membership_response(request, club, exc.message, exc.status)
     return await membership_response(request, club)
@@ -129,6 +135,30 @@ async def leave(request: Request) -> Response:
     return await membership_response(request, club, "You left the club." if left else "")
 
 
+async def greeting_choice(request: Request) -> Response:
+    """A member changes whether they are listed as a newcomer to greet in this club."""
+    member = current_member(request)
+    club = await load_club(request)
+    if member is None:
+        return login_redirect(request, f"/clubs/{club['slug']}")
+    data = await form_data(request)
+    choice = greet.parse_choice(data.get("greet"))
+    from_account = data.get("back") == "account"
+    if choice is not None and from_account:
+        await svc.set_greetable(member.id, club["id"], choice)
+        return RedirectResponse("/account#greetings", status_code=303)
+    if choice is None:
+        return await membership_response(request, club, "Choose yes or no.", 422)
+    if not await svc.set_greetable(member.id, club["id"], choice):
+        return await membership_response(request, club, "Join the club first.", 422)
+    text = (
+        "Members who've been here a while may now welcome you."
+        if choice
+        else "You won't be listed as a newcomer."
+    )
+    return await membership_response(request, club, text)
+
+
 # ---------------------------------------------------------------- welcome notes
 
 
@@ -140,13 +170,20 @@ def parse_id(text: str | None) -> int | None:
     return value if 0 < value < 2**31 else None
 
 
+def read_ref(
+    purpose: str, text: str | None, club: dict[str, Any], member: CurrentMember
+) -> int | None:
+    return svc_tokens.read_member_ref(purpose, (text or "").strip()[:64], club["id"], member.id)
+
+
 async def welcome(request: Request) -> Response:
     member = current_member(request)
     club = await load_club(request)
     if member is None:
         return login_redirect(request, f"/clubs/{club['slug']}")
     data = await form_data(request)
-    newcomer_id = parse_id(data.get("newcomer"))
+    # An opaque reference the club page made for this viewer: an id alone is refused.
+    newcomer_id = read_ref(greet.NOTE_REF, data.get("newcomer"), club, member)
     message = data.get("message", "")[:5000]
     status, error = 200, ""
     if newcomer_id is None:
@@ -293,7 +330,9 @@ async def team_action(request: Request) -> Response:
     member, club = await organizer_club(request)
     if member is None:
         return login_redirect(request, f"/clubs/{club['slug']}/team")
-    target = int(request.path_params["member_id"])
+    target = parse_id(str(request.path_params["member_id"]))
+    if target is None:
+        raise HTTPException(404, "That person isn't a member of this club.")
     action = request.path_params["action"]
     data = await form_data(request)
     try:
@@ -360,6 +399,7 @@ routes = [
     Route("/clubs/{slug:str}/join", join, methods=["POST"], name="club_join"),
     Route("/clubs/{slug:str}/leave", leave, methods=["POST"], name="club_leave"),
     Route("/clubs/{slug:str}/welcome", welcome, methods=["POST"], name="club_welcome"),
+    Route("/clubs/{slug:str}/greeting", greeting_choice, methods=["POST"], name="club_greeting"),
     Route("/clubs/{slug:str}/edit", edit_club_form, methods=["GET"], name="club_edit"),
     Route("/clubs/{slug:str}/edit", edit_club, methods=["POST"]),
     Route("/clubs/{slug:str}/team", team_page, methods=["GET"], name="club_team"),

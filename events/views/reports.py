@@ -25,13 +25,22 @@ def form_context(club: dict[str, Any], data: dict[str, str], **extra: Any) -> di
         "mode": "form",
         "form": {
             "subject_kind": kind if kind in svc.KINDS else "",
-            "subject_id": str(svc.parse_id(data.get("subject_id")) or ""),
+            "subject_id": subject_text(kind, data.get("subject_id")),
             "reason": data.get("reason", "")[: svc.REASON_MAX * 2],
         },
         "error": "",
         "back": back_link(club, data),
         **extra,
     }
+
+
+def subject_text(kind: str, text: str | None) -> str:
+    """An event's id, or a member's opaque reference passed through as the page gave it."""
+    if kind == "member":
+        value = (text or "").strip()[:64]
+        plain = value.replace("-", "").replace("_", "")
+        return value if plain.isascii() and plain.isalnum() else ""
+    return str(svc.parse_id(text) or "")
 
 
 def back_link(club: dict[str, Any], data: dict[str, str]) -> str:
