@@ -105,6 +105,8 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         "event": None,
         "going": mail.going,
         "event_cancelled": mail.event_cancelled,
+        # An RSVP the club's organizers cancelled: the mail does not say why.
+        "cancelled_for_you": mail.kind == "cancel" and mail.payload.get("by") == "club",
         "unsubscribe_url": "",
         "lead": lead_text(mail.lead_minutes),
         "message": mail.message,

@@ -324,7 +324,19 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
             .first()
         )
     status = rsvp["status"] if rsvp else None
-    mail.going = status == RsvpStatus.going.value
+    blocked = bool(
+        member
+        and mail.club
+        and await Membership.exists().where(
+            (Membership.member == member["id"])
+            & (Membership.club == mail.club["id"])
+            & Membership.blocked.eq(True)
+        )
+    )
+    # Removed and blocked: no attendee-only details, and nothing but cancellations.
+    mail.going = status == RsvpStatus.going.value and not blocked
+    if blocked and kind in ("invite", "update", "reminder", "message", "welcome"):
+        return Skip("the organizers removed the member from the club")
 
     if kind in ("invite", "update", "cancel", "reminder", "message") and not mail.event:
         return Skip(f"a {kind} mail needs an event")
@@ -372,7 +384,9 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
         if not mail.club:
             return Skip("the club is gone")
         joined = await Membership.exists().where(
-            (Membership.member == member["id"]) & (Membership.club == mail.club["id"])
+            (Membership.member == member["id"])
+            & (Membership.club == mail.club["id"])
+            & Membership.blocked.eq(False)
         )
         if not joined:
             return Skip("the member left the club since")

@@ -452,7 +452,7 @@ async def take_role(event_id: int, role_id: int, member_id: int) -> TakeResult:
             & (Rsvp.member == member_id)
             & (Rsvp.status == RsvpStatus.going.value)
         )
-        if not going:
+        if not going or await _blocked_at(event_id, member_id):
             return TakeResult.not_going
         holders = await RoleSignup.select(RoleSignup.member).where(RoleSignup.role == role_id)
         if any(h["member"] == member_id for h in holders):
@@ -476,6 +476,13 @@ async def leave_role(event_id: int, role_id: int, member_id: int) -> bool:
         return False
     await RoleSignup.delete().where((RoleSignup.role == role_id) & (RoleSignup.member == member_id))
     return True
+
+
+async def _blocked_at(event_id: int, member_id: int) -> bool:
+    from events.services.permissions import is_blocked
+
+    event = await Event.select(Event.club).where(Event.id == event_id).first()
+    return event is not None and await is_blocked(member_id, event["club"])
 
 
 def is_greeter_role(name: str) -> bool:
@@ -533,16 +540,21 @@ async def newcomers(event_id: int, organizer: bool = False) -> tuple[list[str], 
 
 async def event_page_extras(event: dict[str, Any], member_id: int | None) -> dict[str, Any]:
     """What event.html needs for the organizer links and the volunteer roles section."""
-    from events.services.permissions import is_organizer
+    from events.services.permissions import is_blocked, is_organizer
 
     organizer = await is_organizer(member_id, event["club"])
     roles = await roles_for(event["id"], member_id, organizer)
-    going = member_id is not None and await Rsvp.exists().where(
-        (Rsvp.event == event["id"])
-        & (Rsvp.member == member_id)
-        & (Rsvp.status == RsvpStatus.going.value)
+    blocked = await is_blocked(member_id, event["club"])
+    going = (
+        member_id is not None
+        and not blocked
+        and await Rsvp.exists().where(
+            (Rsvp.event == event["id"])
+            & (Rsvp.member == member_id)
+            & (Rsvp.status == RsvpStatus.going.value)
+        )
     )
-    greeter = any(r["mine"] and r["greeter"] for r in roles)
+    greeter = not blocked and any(r["mine"] and r["greeter"] for r in roles)
     names, hidden = await newcomers(event["id"], organizer) if greeter or organizer else ([], 0)
     return {
         "can_organize": organizer,
