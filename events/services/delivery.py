@@ -17,6 +17,7 @@ from typing import Any
 
 from events.db import write_transaction
 from events.services import outbox
+from events.services.mailerrors import redact
 from events.tables import (
     Club,
     Event,
@@ -134,7 +135,7 @@ async def mark_failed(outbox_id: int, error: str) -> None:
         {
             Outbox.state: OutboxState.failed.value,
             Outbox.claimed_until: None,
-            Outbox.last_error: error[:1000],
+            Outbox.last_error: redact(error)[:1000],
         }
     ).where(Outbox.id == outbox_id)
 
@@ -144,7 +145,7 @@ async def mark_skipped(outbox_id: int, reason: str) -> None:
         {
             Outbox.state: OutboxState.skipped.value,
             Outbox.claimed_until: None,
-            Outbox.last_error: reason[:1000],
+            Outbox.last_error: redact(reason)[:1000],
         }
     ).where(Outbox.id == outbox_id)
 
@@ -161,7 +162,7 @@ async def mark_retry(outbox_id: int, attempts: int, error: str, now: datetime) -
             Outbox.state: OutboxState.pending.value,
             Outbox.next_attempt_at: utc(now) + delay,
             Outbox.claimed_until: None,
-            Outbox.last_error: error[:1000],
+            Outbox.last_error: redact(error)[:1000],
         }
     ).where((Outbox.id == outbox_id) & (Outbox.state == OutboxState.sending.value))
     return delay
