@@ -119,6 +119,8 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         ev = _event_context(mail)
         ev["url"] = settings.base_url + ev["url"]
         ctx["event"] = ev
+        # Discreet members read an organizer's words on the site (they may name the group).
+        ctx["messages_url"] = f"{ev['url']}#messages"
     if mail.kind in NON_ESSENTIAL and mail.member_id:
         ctx["unsubscribe_url"] = unsubscribe_url(settings, mail.member_id)
     if mail.kind == "signup_confirm":

@@ -370,6 +370,28 @@ async def send_message(
     return MessageResult(message_id, count, repeated=False)
 
 
+async def messages_for(event_id: int, member_id: int) -> list[dict[str, Any]]:
+    """The organizers' messages about this event that were addressed to the member (one outbox
+    row each, whether or not the mail went out): what discreet members read on the site."""
+    keys = await Outbox.select(Outbox.dedupe_key).where(
+        (Outbox.kind == "message") & (Outbox.event == event_id) & (Outbox.recipient == member_id)
+    )
+    ids = []
+    for row in keys:
+        part = str(row["dedupe_key"]).split(":")[1:2]  # message:{message id}:{member id}
+        if part and part[0].isdigit():
+            ids.append(int(part[0]))
+    if not ids:
+        return []
+    return (
+        await EventMessage.select(
+            EventMessage.id, EventMessage.subject, EventMessage.body, EventMessage.created_at
+        )
+        .where((EventMessage.event == event_id) & EventMessage.id.is_in(ids))
+        .order_by(EventMessage.created_at, ascending=False)
+    )
+
+
 async def sent_messages(event_id: int) -> list[dict[str, Any]]:
     rows = (
         await EventMessage.select(

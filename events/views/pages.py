@@ -75,6 +75,10 @@ async def event_context(request: Request, event: dict) -> dict:
         # Organizer links and volunteer roles (events.services.events_admin).
         **await events_admin.event_page_extras(event, member.id if member else None),
         "rsvp": await rsvps.panel_state(event, member.id if member and not blocked else None),
+        # Organizers' messages addressed to this member (discreet mails only link here).
+        "my_messages": await events_admin.messages_for(event["id"], member.id)
+        if member and not blocked
+        else [],
         # Fellow attendees, as each chose to be shown: for people going only.
         "fellows": await attendees.fellow_attendees(event["id"], member.id)
         if member and going
