@@ -133,3 +133,15 @@ def test_redact_takes_out_every_address_shape():
     assert mailerrors.redact("451 4.3.0 try later") == "451 4.3.0 try later"
     assert mailerrors.reply_code("550 5.1.1 <[address]>: rejected") == "550 5.1.1"
     assert mailerrors.reply_code("ConnectionRefusedError: [Errno 111]") == ""
+
+
+def test_worker_log_lines_and_tracebacks_carry_no_address(caplog):
+    from workers import tasks
+
+    caplog.set_level(logging.INFO, logger="workers.tasks")
+    try:
+        raise ValueError(f"bad header for <{ADDRESS}>")
+    except ValueError:
+        tasks.log.exception("outbox %s: could not compose the mail for %s", 7, ADDRESS)
+    assert "could not compose" in caplog.text
+    assert ADDRESS not in caplog.text and "ValueError" in caplog.text

@@ -18,12 +18,13 @@ from arq import Retry
 from events import mailer
 from events.queue import SEND_JOB, job_id
 from events.services import delivery
-from events.services.mailerrors import redact
+from events.services.mailerrors import RedactAddresses, redact
 from events.settings import get_settings
 from events.timefmt import utcnow
 from workers import mail
 
 log = logging.getLogger(__name__)
+log.addFilter(RedactAddresses())
 
 
 def _now(ctx: dict[str, Any]) -> datetime:

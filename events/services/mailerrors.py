@@ -8,6 +8,7 @@ code, never the server's own words.
 
 from __future__ import annotations
 
+import logging
 import re
 
 # Anything shaped like local@domain, with or without angle brackets or a mailto: prefix.
@@ -46,3 +47,15 @@ def reason(error: str, attempts: int) -> str:
             return "The address was refused by their mail provider."
         return "Their mail provider refused this mail."
     return "The mail could not be delivered."
+
+
+class RedactAddresses(logging.Filter):
+    """Keeps addresses out of the worker's log lines, tracebacks included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
