@@ -7,11 +7,12 @@ members or not."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from bs4 import BeautifulSoup
 
-from events.services import rsvps
+from events.services import clubs, rsvps
 from events.tables import Event, Membership, Outbox, RoleSignup, Rsvp, VolunteerRole
 from events.timefmt import utcnow
 from events.tokens import feed_token
@@ -103,8 +104,6 @@ async def test_a_blocked_member_loses_details_places_and_rsvps(client, other_cli
 async def test_one_cancellation_mail_that_does_not_mention_the_block():
     ids = await blocked_setup()
     await Outbox.delete().where(Outbox.id > 0)
-    from events.services import clubs
-
     await clubs.remove(ids["organizer"], ids["club"], ids["mo"], block=True)
     rows = await Outbox.select(Outbox.id, Outbox.kind, Outbox.recipient).order_by(Outbox.id)
     assert [(r["kind"], r["recipient"]) for r in rows] == [
@@ -196,3 +195,33 @@ async def test_blocked_person_sees_no_details_of_an_event_under_way(client, othe
     assert feed.status_code == 200
     assert SECRET_LINK not in unfolded(feed.text) and "Quiet Lane" not in unfolded(feed.text)
     assert "Morning stretch" in feed.text
+
+
+async def test_a_block_racing_with_rsvps_leaves_no_place_taken():
+    """RSVPs sent while the block is written either come first (and are cancelled) or see
+    the block (and are refused): never a place kept, never a count out of step."""
+    organizer = await helpers.make_member("org@example.org", "Organizer")
+    club = await helpers.make_club(organizer=organizer)
+    events = [await helpers.make_event(club, title=f"Hike {n}", capacity=5) for n in range(4)]
+    member = await helpers.make_member("mo@example.org", "Mo")
+    await Membership.insert(Membership(member=member, club=club))
+
+    results = await asyncio.gather(
+        *(rsvps.respond(event, member, "yes") for event in events[:2]),
+        clubs.remove(organizer, club, member, block=True),
+        *(rsvps.respond(event, member, "yes") for event in events[2:]),
+        return_exceptions=True,
+    )
+    unexpected = [
+        r for r in results if isinstance(r, BaseException) and not isinstance(r, rsvps.RsvpRefused)
+    ]
+    assert unexpected == []
+    kept = await Rsvp.count().where(
+        (Rsvp.member == member) & Rsvp.status.is_in(["going", "waitlisted"])
+    )
+    assert kept == 0
+    for row in await Event.select(Event.taken):
+        assert row["taken"] == 0
+    cancels = await Outbox.count().where((Outbox.kind == "cancel") & (Outbox.recipient == member))
+    answered = await Rsvp.count().where(Rsvp.member == member)
+    assert cancels == answered

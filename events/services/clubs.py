@@ -353,7 +353,10 @@ def form_from_club(club: dict[str, Any]) -> ClubForm:
 async def _lock_club(club_id: int) -> None:
     """Serialize membership changes of one club (SQLite: BEGIN IMMEDIATE did it already)."""
     if isinstance(engine_finder(), PostgresEngine):
-        await Club.select(Club.id).where(Club.id == club_id).lock_rows()
+        # NO KEY UPDATE: still one membership change at a time, but an RSVP's outbox row
+        # (a foreign key to the club) does not wait for it, so removing someone can lock
+        # the club's events without a deadlock.
+        await Club.select(Club.id).where(Club.id == club_id).lock_rows("NO KEY UPDATE")
 
 
 async def _organizer_count(club_id: int) -> int:
