@@ -112,7 +112,9 @@ async def test_smtp_550_fails_for_good_and_shows_on_the_failed_page(smtp, mailer
     await helpers.login(client, organizer)
     page = await client.get("/outbox/failed")
     assert page.status_code == 200
-    assert "550 5.1.1 No such mailbox" in page.text
+    # Issue 12: a generic reason and the reply code, not the server's words.
+    assert "The address was refused by their mail provider" in page.text
+    assert "550 5.1.1" in page.text
     assert "Sunrise hike" in page.text and "Riley" in page.text
     assert "riley@example.org" not in page.text
 

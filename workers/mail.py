@@ -105,6 +105,8 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         "event": None,
         "going": mail.going,
         "event_cancelled": mail.event_cancelled,
+        # An RSVP the club's organizers cancelled: the mail does not say why.
+        "cancelled_for_you": mail.kind == "cancel" and mail.payload.get("by") == "club",
         "unsubscribe_url": "",
         "lead": lead_text(mail.lead_minutes),
         "message": mail.message,
@@ -117,6 +119,8 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         ev = _event_context(mail)
         ev["url"] = settings.base_url + ev["url"]
         ctx["event"] = ev
+        # Discreet members read an organizer's words on the site (they may name the group).
+        ctx["messages_url"] = f"{ev['url']}#messages"
     if mail.kind in NON_ESSENTIAL and mail.member_id:
         ctx["unsubscribe_url"] = unsubscribe_url(settings, mail.member_id)
     if mail.kind == "signup_confirm":

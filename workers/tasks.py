@@ -18,11 +18,13 @@ from arq import Retry
 from events import mailer
 from events.queue import SEND_JOB, job_id
 from events.services import delivery
+from events.services.mailerrors import RedactAddresses, redact
 from events.settings import get_settings
 from events.timefmt import utcnow
 from workers import mail
 
 log = logging.getLogger(__name__)
+log.addFilter(RedactAddresses())
 
 
 def _now(ctx: dict[str, Any]) -> datetime:
@@ -60,14 +62,18 @@ async def send_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
         await _transport(ctx).send(message, outbox_id=outbox_id)
     except mailer.PermanentFailure as exc:
         await delivery.mark_failed(outbox_id, str(exc))
-        log.warning("outbox %s failed for good: %s", outbox_id, exc)
+        log.warning("outbox %s failed for good: %s", outbox_id, redact(str(exc)))
         return "failed"
     except mailer.TemporaryFailure as exc:
         delay = await delivery.mark_retry(outbox_id, int(row["attempts"]), str(exc), now)
         if delay is None:
-            log.warning("outbox %s failed after %s tries: %s", outbox_id, row["attempts"], exc)
+            log.warning(
+                "outbox %s failed after %s tries: %s", outbox_id, row["attempts"], redact(str(exc))
+            )
             return "failed"
-        log.info("outbox %s: temporary failure (%s), next try in %s", outbox_id, exc, delay)
+        log.info(
+            "outbox %s: temporary failure (%s), next try in %s", outbox_id, redact(str(exc)), delay
+        )
         raise Retry(defer=delay) from exc
     except asyncio.CancelledError:
         # Shutting down mid-send: give the row back so the rerun does not wait out the lease.

@@ -20,7 +20,7 @@ from piccolo.query.functions.aggregate import Count
 from events import timefmt
 from events.db import is_unique_violation, write_transaction
 from events.markdown import MAX_SOURCE
-from events.services import greetings, outbox
+from events.services import greetings, outbox, rsvps
 from events.tables import (
     Club,
     ClubKind,
@@ -30,6 +30,7 @@ from events.tables import (
     Membership,
     Report,
     Role,
+    Rsvp,
     WelcomeNote,
 )
 
@@ -377,7 +378,10 @@ def form_from_club(club: dict[str, Any]) -> ClubForm:
 async def _lock_club(club_id: int) -> None:
     """Serialize membership changes of one club (SQLite: BEGIN IMMEDIATE did it already)."""
     if isinstance(engine_finder(), PostgresEngine):
-        await Club.select(Club.id).where(Club.id == club_id).lock_rows()
+        # NO KEY UPDATE: still one membership change at a time, but an RSVP's outbox row
+        # (a foreign key to the club) does not wait for it, so removing someone can lock
+        # the club's events without a deadlock.
+        await Club.select(Club.id).where(Club.id == club_id).lock_rows("NO KEY UPDATE")
 
 
 async def _organizer_count(club_id: int) -> int:
@@ -507,24 +511,86 @@ async def step_down(actor_id: int, club_id: int, member_id: int) -> None:
         )
 
 
-async def remove(actor_id: int, club_id: int, member_id: int, *, block: bool = False) -> None:
-    """Remove a member; with `block` they cannot rejoin. The club keeps an organizer."""
+async def _removal_target(club_id: int, member_id: int) -> dict[str, Any] | None:
+    """The membership to remove, or None for someone who answered one of the club's events
+    without joining. Raises ClubError(404) for anyone else (or someone already blocked)."""
+    row = await membership_of(member_id, club_id)
+    if row is not None:
+        if row["blocked"]:
+            raise ClubError("That person is already removed from this club.", 404)
+        return row
+    answered = await Rsvp.exists().where(
+        (Rsvp.member == member_id) & (Rsvp.event.club == club_id) & Rsvp.member.deleted_at.is_null()
+    )
+    if not answered:
+        raise ClubError("That person isn't a member of this club.", 404)
+    return None
+
+
+async def remove(
+    actor_id: int,
+    club_id: int,
+    member_id: int,
+    *,
+    block: bool = False,
+    now: datetime | None = None,
+) -> None:
+    """Remove a member, or someone who answered the club's events without joining; with
+    `block` they cannot rejoin or RSVP again. Their RSVPs to the club's upcoming events are
+    cancelled as their own cancel would be. The club keeps an organizer."""
     async with write_transaction():
         await _lock_club(club_id)
         await _require_organizer(actor_id, club_id)
-        target = await _target(club_id, member_id)
-        if target["role"] == Role.organizer.value and await _organizer_count(club_id) <= 1:
+        target = await _removal_target(club_id, member_id)
+        if (
+            target is not None
+            and target["role"] == Role.organizer.value
+            and await _organizer_count(club_id) <= 1
+        ):
             raise ClubError(
                 "A club needs at least one organizer. Make someone else co-organizer first.",
                 409,
             )
         if block:
-            await Membership.update(
-                {Membership.blocked: True, Membership.role: Role.member.value}
-            ).where(Membership.id == target["id"])
-        else:
+            # An upsert: a join racing with this one ends blocked too.
+            await Membership.raw(
+                "INSERT INTO membership (member, club, role, joined_at, blocked) "
+                "VALUES ({}, {}, {}, {}, {}) "
+                "ON CONFLICT (member, club) DO UPDATE SET blocked = {}, role = {}",
+                member_id,
+                club_id,
+                Role.member.value,
+                now or timefmt.utcnow(),
+                True,
+                True,
+                Role.member.value,
+            )
+        elif target is not None:
             await Membership.delete().where(Membership.id == target["id"])
         await greetings.release_club_roles(member_id, club_id)
+        await rsvps.cancel_for_club(club_id, member_id, now)
+
+
+async def answered_not_joined(club_id: int, limit: int = 200) -> list[dict[str, Any]]:
+    """People who answered one of the club's events without being in it (joined or blocked):
+    organizers can remove or block them too."""
+    return (
+        await Rsvp.select(
+            Rsvp.member.id.as_alias("member_id"),
+            Rsvp.member.display_name.as_alias("display_name"),
+        )
+        .where(
+            (Rsvp.event.club == club_id)
+            & Rsvp.member.deleted_at.is_null()
+            & WhereRaw(
+                "rsvp.member NOT IN (SELECT member FROM membership WHERE club = {})", club_id
+            )
+        )
+        .distinct()
+        .order_by(Rsvp.member.display_name)
+        .order_by(Rsvp.member.id)
+        .limit(limit)
+    )
 
 
 # ---------------------------------------------------------------- welcome notes

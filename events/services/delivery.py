@@ -17,6 +17,7 @@ from typing import Any
 
 from events.db import write_transaction
 from events.services import outbox
+from events.services.mailerrors import redact
 from events.tables import (
     Club,
     Event,
@@ -134,7 +135,7 @@ async def mark_failed(outbox_id: int, error: str) -> None:
         {
             Outbox.state: OutboxState.failed.value,
             Outbox.claimed_until: None,
-            Outbox.last_error: error[:1000],
+            Outbox.last_error: redact(error)[:1000],
         }
     ).where(Outbox.id == outbox_id)
 
@@ -144,7 +145,7 @@ async def mark_skipped(outbox_id: int, reason: str) -> None:
         {
             Outbox.state: OutboxState.skipped.value,
             Outbox.claimed_until: None,
-            Outbox.last_error: reason[:1000],
+            Outbox.last_error: redact(reason)[:1000],
         }
     ).where(Outbox.id == outbox_id)
 
@@ -161,7 +162,7 @@ async def mark_retry(outbox_id: int, attempts: int, error: str, now: datetime) -
             Outbox.state: OutboxState.pending.value,
             Outbox.next_attempt_at: utc(now) + delay,
             Outbox.claimed_until: None,
-            Outbox.last_error: error[:1000],
+            Outbox.last_error: redact(error)[:1000],
         }
     ).where((Outbox.id == outbox_id) & (Outbox.state == OutboxState.sending.value))
     return delay
@@ -324,7 +325,19 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
             .first()
         )
     status = rsvp["status"] if rsvp else None
-    mail.going = status == RsvpStatus.going.value
+    blocked = bool(
+        member
+        and mail.club
+        and await Membership.exists().where(
+            (Membership.member == member["id"])
+            & (Membership.club == mail.club["id"])
+            & Membership.blocked.eq(True)
+        )
+    )
+    # Removed and blocked: no attendee-only details, and nothing but cancellations.
+    mail.going = status == RsvpStatus.going.value and not blocked
+    if blocked and kind in ("invite", "update", "reminder", "message", "welcome"):
+        return Skip("the organizers removed the member from the club")
 
     if kind in ("invite", "update", "cancel", "reminder", "message") and not mail.event:
         return Skip(f"a {kind} mail needs an event")
@@ -372,7 +385,9 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
         if not mail.club:
             return Skip("the club is gone")
         joined = await Membership.exists().where(
-            (Membership.member == member["id"]) & (Membership.club == mail.club["id"])
+            (Membership.member == member["id"])
+            & (Membership.club == mail.club["id"])
+            & Membership.blocked.eq(False)
         )
         if not joined:
             return Skip("the member left the club since")

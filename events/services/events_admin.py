@@ -372,6 +372,28 @@ async def send_message(
     return MessageResult(message_id, count, repeated=False)
 
 
+async def messages_for(event_id: int, member_id: int) -> list[dict[str, Any]]:
+    """The organizers' messages about this event that were addressed to the member (one outbox
+    row each, whether or not the mail went out): what discreet members read on the site."""
+    keys = await Outbox.select(Outbox.dedupe_key).where(
+        (Outbox.kind == "message") & (Outbox.event == event_id) & (Outbox.recipient == member_id)
+    )
+    ids = []
+    for row in keys:
+        part = str(row["dedupe_key"]).split(":")[1:2]  # message:{message id}:{member id}
+        if part and part[0].isdigit():
+            ids.append(int(part[0]))
+    if not ids:
+        return []
+    return (
+        await EventMessage.select(
+            EventMessage.id, EventMessage.subject, EventMessage.body, EventMessage.created_at
+        )
+        .where((EventMessage.event == event_id) & EventMessage.id.is_in(ids))
+        .order_by(EventMessage.created_at, ascending=False)
+    )
+
+
 async def sent_messages(event_id: int) -> list[dict[str, Any]]:
     rows = (
         await EventMessage.select(
@@ -454,7 +476,7 @@ async def take_role(event_id: int, role_id: int, member_id: int) -> TakeResult:
             & (Rsvp.member == member_id)
             & (Rsvp.status == RsvpStatus.going.value)
         )
-        if not going:
+        if not going or await _blocked_at(event_id, member_id):
             return TakeResult.not_going
         holders = await RoleSignup.select(RoleSignup.member).where(RoleSignup.role == role_id)
         if any(h["member"] == member_id for h in holders):
@@ -478,6 +500,13 @@ async def leave_role(event_id: int, role_id: int, member_id: int) -> bool:
         return False
     await RoleSignup.delete().where((RoleSignup.role == role_id) & (RoleSignup.member == member_id))
     return True
+
+
+async def _blocked_at(event_id: int, member_id: int) -> bool:
+    from events.services.permissions import is_blocked
+
+    event = await Event.select(Event.club).where(Event.id == event_id).first()
+    return event is not None and await is_blocked(member_id, event["club"])
 
 
 def is_greeter_role(name: str) -> bool:
@@ -554,14 +583,19 @@ async def newcomers(event_id: int, organizer: bool = False) -> tuple[list[str], 
 
 async def event_page_extras(event: dict[str, Any], member_id: int | None) -> dict[str, Any]:
     """What event.html needs for the organizer links and the volunteer roles section."""
-    from events.services.permissions import is_organizer
+    from events.services.permissions import is_blocked, is_organizer
 
     organizer = await is_organizer(member_id, event["club"])
     roles = await roles_for(event["id"], member_id, organizer)
-    going = member_id is not None and await Rsvp.exists().where(
-        (Rsvp.event == event["id"])
-        & (Rsvp.member == member_id)
-        & (Rsvp.status == RsvpStatus.going.value)
+    blocked = await is_blocked(member_id, event["club"])
+    going = (
+        member_id is not None
+        and not blocked
+        and await Rsvp.exists().where(
+            (Rsvp.event == event["id"])
+            & (Rsvp.member == member_id)
+            & (Rsvp.status == RsvpStatus.going.value)
+        )
     )
     # The role shows the newcomers only while its holder is going.
     greeter = going and any(r["mine"] and r["greeter"] for r in roles)

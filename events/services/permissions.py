@@ -25,3 +25,15 @@ async def is_organizer(member_id: int | None, club_id: int) -> bool:
 
 async def is_member(member_id: int | None, club_id: int) -> bool:
     return await role_in(member_id, club_id) is not None
+
+
+async def is_blocked(member_id: int | None, club_id: int) -> bool:
+    """Removed and blocked by the club's organizers: no attendee-only details, no RSVPs,
+    whatever RSVP rows remain (e.g. to an event already under way)."""
+    if member_id is None:
+        return False
+    return await Membership.exists().where(
+        (Membership.member == member_id)
+        & (Membership.club == club_id)
+        & Membership.blocked.eq(True)
+    )

@@ -25,7 +25,17 @@ from piccolo.engine.postgres import PostgresEngine
 from events.db import write_transaction
 from events.services import outbox
 from events.services.greetings import release_event_roles
-from events.tables import Event, EventStatus, Member, Membership, Rsvp, RsvpStatus, Visibility
+from events.tables import (
+    Event,
+    EventStatus,
+    Member,
+    Membership,
+    RoleSignup,
+    Rsvp,
+    RsvpStatus,
+    Visibility,
+    VolunteerRole,
+)
 from events.timefmt import utcnow
 
 GOING = RsvpStatus.going.value
@@ -155,14 +165,16 @@ async def _invite(event: dict[str, Any], member_id: int, partstat: str, now: dat
     )
 
 
-async def _cancel_notice(event: dict[str, Any], member_id: int, now: datetime) -> None:
+async def _cancel_notice(
+    event: dict[str, Any], member_id: int, now: datetime, by: str = "member"
+) -> None:
     await outbox.add(
         "cancel",
         f"cancel:{event['id']}:{member_id}:{_stamp(now)}",
         recipient=member_id,
         event=event["id"],
         club=event["club"],
-        payload={"by": "member"},
+        payload={"by": by},
     )
 
 
@@ -262,7 +274,8 @@ async def respond(
         now = now or utcnow()
         check_open(event, now, response)
         if await _blocked(member_id, event["club"]):
-            raise RsvpRefused("You can't RSVP to this club's events.")
+            # Neutral on purpose: the answer does not say why.
+            raise RsvpRefused("Sorry, we can't take your RSVP for this event.")
         mine = (
             await Rsvp.select(Rsvp.id, Rsvp.status, Rsvp.guests, Rsvp.visibility)
             .where((Rsvp.event == event_id) & (Rsvp.member == member_id))
@@ -416,6 +429,57 @@ async def _change_guests(
     await _release(event["id"], before - guests)
     promoted = await fill_from_waitlist(event["id"], now)
     return Outcome(GOING, True, "Your guests are updated.", promoted)
+
+
+async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = None) -> int:
+    """Cancel the member's RSVPs to the club's upcoming events, as their own "no" would: places
+    freed, the waitlist moved up in line order, one cancellation mail each (which does not say
+    why). The number cancelled. Call inside a write transaction.
+
+    Every upcoming event of the club is locked first, so an RSVP racing with this either
+    commits before (and is cancelled here) or runs after (and sees the block)."""
+    now = now or utcnow()
+    query = (
+        Event.select(*EVENT_FIELDS)
+        .where(
+            (Event.club == club_id)
+            & (Event.status == EventStatus.scheduled.value)
+            & (Event.starts_at > now)
+        )
+        .order_by(Event.id)
+    )
+    if _is_postgres():
+        query = query.lock_rows("NO KEY UPDATE")
+    events = {int(e["id"]): e for e in await query}
+    if not events:
+        return 0
+    mine = (
+        await Rsvp.select(Rsvp.id, Rsvp.event, Rsvp.status, Rsvp.guests)
+        .where(
+            (Rsvp.member == member_id)
+            & Rsvp.event.is_in(list(events))
+            & Rsvp.status.is_in([GOING, WAITLISTED])
+        )
+        .order_by(Rsvp.event)
+    )
+    for row in mine:
+        event = events[int(row["event"])]
+        await Rsvp.update({Rsvp.status: NOT_GOING, Rsvp.guests: 0, Rsvp.updated_at: now}).where(
+            Rsvp.id == row["id"]
+        )
+        await _cancel_notice(event, member_id, now, by="club")
+        if row["status"] == GOING:
+            await _release(event["id"], 1 + row["guests"])
+            await fill_from_waitlist(event["id"], now)
+    # Volunteer roles (a greeter sees the newcomers) go with the places.
+    roles = await VolunteerRole.select(VolunteerRole.id).where(
+        VolunteerRole.event.is_in(list(events))
+    )
+    if roles:
+        await RoleSignup.delete().where(
+            (RoleSignup.member == member_id) & RoleSignup.role.is_in([int(r["id"]) for r in roles])
+        )
+    return len(mine)
 
 
 async def waitlist_position(event_id: int, member_id: int) -> int | None:

@@ -322,7 +322,12 @@ async def team_page(request: Request, message: str = "", status: int = 200) -> R
     member, club = await organizer_club(request)
     if member is None:
         return login_redirect(request, f"/clubs/{club['slug']}/team")
-    context = {"club": club, "team": await svc.team(club["id"]), "message": message}
+    context = {
+        "club": club,
+        "team": await svc.team(club["id"]),
+        "answered": await svc.answered_not_joined(club["id"]),
+        "message": message,
+    }
     return render(request, "club_team.html", context, status_code=status)
 
 

@@ -28,7 +28,7 @@ from events.auth import current_member, login_redirect
 from events.services import calendar as ics
 from events.services import listings
 from events.settings import get_settings
-from events.tables import Club, Event, EventStatus, Member, Rsvp, RsvpStatus
+from events.tables import Club, Event, EventStatus, Member, Membership, Rsvp, RsvpStatus
 from events.templating import render, wants_fragment
 from events.tokens import feed_token, read_feed_token
 
@@ -415,6 +415,7 @@ def _render(
     fallback_zone: str = "UTC",
     private: bool = False,
     discreet: bool = False,
+    barred: frozenset[str] = frozenset(),
 ) -> bytes:
     s = get_settings()
     cal = ics.new_feed(name, uid, url=url)
@@ -424,7 +425,9 @@ def _render(
         audience = ics.Audience()
         if private:
             going = row.get("rsvp_status") == RsvpStatus.going.value
-            audience = ics.Audience(private_details=going, discreet=discreet)
+            # A club that removed and blocked the member shares no attendee-only details.
+            details = going and row.get("club_slug") not in barred
+            audience = ics.Audience(private_details=details, discreet=discreet)
             status = "CONFIRMED" if going else "TENTATIVE"
         vevent = ics.vevent_ics(
             row, base_url=s.base_url, hostname=s.hostname, audience=audience, status=status
@@ -517,7 +520,14 @@ async def member_feed(request: Request) -> Response:
     s = get_settings()
     discreet = bool(member["discreet"])
     scope = Scope(key=f"member:{member_id}:{version}", member_id=member_id)
-    extra = f"discreet={discreet}"
+    barred = frozenset(
+        str(r["slug"])
+        for r in await Membership.select(Membership.club.slug.as_alias("slug")).where(
+            (Membership.member == member_id) & Membership.blocked.eq(True)
+        )
+    )
+    # Part of the ETag: a block changes the bytes even when no event row changed.
+    extra = f"discreet={discreet}|barred={','.join(sorted(barred))}"
     uid = f"steady-private-{hashlib.sha256(token.encode()).hexdigest()[:16]}@{s.hostname}"
 
     def render_private(rows: list[dict[str, Any]]) -> bytes:
@@ -526,7 +536,14 @@ async def member_feed(request: Request) -> Response:
             for r in rows
             if r["rsvp_status"] in (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
         ]
-        return _render(shown, name="Steady: my events", uid=uid, private=True, discreet=discreet)
+        return _render(
+            shown,
+            name="Steady: my events",
+            uid=uid,
+            private=True,
+            discreet=discreet,
+            barred=barred,
+        )
 
     return await _respond(request, scope, render_private, private=True, extra=extra)
 

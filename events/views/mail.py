@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from events import tokens
 from events.auth import current_member, login_redirect
-from events.services import delivery
+from events.services import delivery, mailerrors
 from events.tables import Member, Membership, Outbox, OutboxState, Role
 from events.templating import render
 from events.timefmt import utcnow
@@ -82,6 +82,11 @@ async def failed_mail(request: Request) -> Response:
         .order_by(Outbox.id, ascending=False)
         .limit(200)
     )
+    for row in rows:
+        # Servers' own words name the address (and more): a generic reason and the code only.
+        error = str(row.pop("last_error") or "")
+        row["reason"] = mailerrors.reason(error, int(row["attempts"]))
+        row["code"] = mailerrors.reply_code(error)
     return render(
         request,
         "outbox_failed.html",

@@ -10,6 +10,7 @@ from starlette.routing import Route
 from events.auth import current_member
 from events.markdown import render_markdown
 from events.services import attendees, events_admin, listings, rsvps
+from events.services.permissions import is_blocked
 from events.tables import Club, Rsvp, RsvpStatus
 from events.templating import render
 
@@ -59,7 +60,9 @@ async def event_context(request: Request, event: dict) -> dict:
             .where((Rsvp.event == event["id"]) & (Rsvp.member == member.id))
             .first()
         )
-    going = my_rsvp is not None and my_rsvp["status"] == RsvpStatus.going.value
+    # Someone the organizers removed and blocked is no attendee, whatever RSVP row is left.
+    blocked = await is_blocked(member.id if member else None, event["club"])
+    going = my_rsvp is not None and my_rsvp["status"] == RsvpStatus.going.value and not blocked
     event["description_html"] = (
         render_markdown(event["description"]) if event["description"] else ""
     )
@@ -71,7 +74,11 @@ async def event_context(request: Request, event: dict) -> dict:
         "show_details": not event["details_for_attendees_only"] or going,
         # Organizer links and volunteer roles (events.services.events_admin).
         **await events_admin.event_page_extras(event, member.id if member else None),
-        "rsvp": await rsvps.panel_state(event, member.id if member else None),
+        "rsvp": await rsvps.panel_state(event, member.id if member and not blocked else None),
+        # Organizers' messages addressed to this member (discreet mails only link here).
+        "my_messages": await events_admin.messages_for(event["id"], member.id)
+        if member and not blocked
+        else [],
         # Fellow attendees, as each chose to be shown: for people going only.
         "fellows": await attendees.fellow_attendees(event["id"], member.id)
         if member and going
