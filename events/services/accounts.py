@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from events import passwords, tokens
+from events.parsing import parse_id
 from events.services import outbox
 from events.tables import Member
 
@@ -103,9 +104,8 @@ async def read_confirm_token(token: str) -> int | None:
 async def _read_bound_token(purpose: str, token: str, max_age: int) -> int | None:
     """The member of a genuine, unexpired link token bound to their current password hash
     (so it stops working once the hash changes: the newest link, used once)."""
-    try:
-        member_id = int(token.split(".", 1)[0])
-    except ValueError:
+    member_id = parse_id(token.split(".", 1)[0])
+    if member_id is None:
         return None
     row = (
         await Member.select(Member.password_hash)

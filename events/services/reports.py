@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from events.db import write_transaction
+from events.parsing import parse_id
 from events.tables import Event, Member, Membership, Report, Rsvp, WelcomeNote
 
 REASON_MAX = 1000
@@ -21,14 +22,6 @@ class ReportError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-def parse_id(text: str | None) -> int | None:
-    try:
-        value = int(str(text).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**31 else None
 
 
 async def _subject_in_club(kind: str, subject_id: int, club_id: int) -> bool:

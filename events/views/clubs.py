@@ -14,6 +14,7 @@ from starlette.routing import Route
 from events import ratelimit, timefmt
 from events.auth import CurrentMember, current_member, login_redirect
 from events.markdown import render_markdown
+from events.parsing import parse_id, path_id
 from events.services import clubs as svc
 from events.services import listings
 from events.tables import Role
@@ -130,14 +131,6 @@ async def leave(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------- welcome notes
-
-
-def parse_id(text: str | None) -> int | None:
-    try:
-        value = int(str(text).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**31 else None
 
 
 async def welcome(request: Request) -> Response:
@@ -293,7 +286,7 @@ async def team_action(request: Request) -> Response:
     member, club = await organizer_club(request)
     if member is None:
         return login_redirect(request, f"/clubs/{club['slug']}/team")
-    target = int(request.path_params["member_id"])
+    target = path_id(request, "member_id")
     action = request.path_params["action"]
     data = await form_data(request)
     try:
