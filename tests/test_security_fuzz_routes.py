@@ -188,7 +188,9 @@ def real_value(template: str, match: re.Match[str], world: dict[str, Any]) -> st
     name, convertor = match.group(1), match.group(2) or "str"
     if convertor == "int":
         before = template[: match.start() + len(name) + 1]
-        return str(next(v for k, v in world["real"].items() if before.endswith(k)))
+        # A route added later with another int parameter gets the organizer's id.
+        found = (v for k, v in world["real"].items() if before.endswith(k))
+        return str(next(found, world["org"]))
     if name == "slug":
         return "trail-club"
     if name == "action":
