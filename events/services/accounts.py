@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from events import passwords, tokens
+from events.parsing import parse_id
 from events.services import outbox
 from events.tables import Member
 
@@ -136,10 +137,9 @@ async def use_confirm_token(token: str) -> int | None:
 async def _bound_token_row(purpose: str, token: str, max_age: int) -> dict[str, Any] | None:
     """The member row (id, password hash, confirmed) of a genuine, unexpired link token bound
     to their current password hash (so it stops working once the hash changes)."""
-    head = token.split(".", 1)[0]
-    if not (head.isascii() and head.isdigit() and 0 < int(head) < 2**31):
+    member_id = parse_id(token.split(".", 1)[0])
+    if member_id is None:
         return None
-    member_id = int(head)
     row = (
         await Member.select(Member.id, Member.password_hash, Member.email_confirmed)
         .where((Member.id == member_id) & Member.deleted_at.is_null())

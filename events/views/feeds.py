@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from events import timefmt
 from events.auth import current_member, login_redirect
+from events.parsing import path_id
 from events.services import calendar as ics
 from events.services import listings
 from events.settings import get_settings
@@ -445,6 +446,8 @@ async def site_feed(request: Request) -> Response:
     wanted = request.query_params.get("activity")
     activities = await listings.activity_names() if wanted else []
     filters = listings.parse_filters(request.query_params, activities)
+    if filters.club and not await Club.exists().where(Club.slug == filters.club):
+        raise HTTPException(404, "We couldn't find that club.")
     query = filters.as_query()
     key = "site?" + urlencode(sorted(query.items()))
     s = get_settings()
@@ -485,9 +488,7 @@ async def club_feed(request: Request) -> Response:
 
 
 async def event_feed(request: Request) -> Response:
-    event_id = int(request.path_params["id"])
-    if not 0 < event_id < 2**31:
-        raise HTTPException(404)
+    event_id = path_id(request)
     row = await Event.select(*_columns(Event, _EVENT_FIELDS)).where(Event.id == event_id).first()
     if row is None:
         raise HTTPException(404, "We couldn't find that event. It may have been removed.")
