@@ -147,6 +147,8 @@ class Event(Table):
     # Places taken by going RSVPs (members + their guests); kept in step with the RSVP rows
     # by the RSVP service so the capacity check is one conditional UPDATE.
     taken = Integer(default=0)
+    # Waitlisted RSVPs, kept in step the same way: the RSVP panel reads counts, never recounts.
+    waitlisted = Integer(default=0)
     guests_allowed = Integer(default=0)
     rsvp_deadline = Timestamptz(null=True, default=None)
     description = Text(default="")

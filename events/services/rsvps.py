@@ -24,12 +24,9 @@ from piccolo.engine.postgres import PostgresEngine
 
 from events.db import write_transaction
 from events.services import outbox
-from events.services.greetings import release_event_roles
 from events.tables import (
     Event,
     EventStatus,
-    Member,
-    Membership,
     RoleSignup,
     Rsvp,
     RsvpStatus,
@@ -48,6 +45,7 @@ EVENT_FIELDS = (
     Event.club,
     Event.capacity,
     Event.taken,
+    Event.waitlisted,
     Event.guests_allowed,
     Event.rsvp_deadline,
     Event.starts_at,
@@ -55,6 +53,28 @@ EVENT_FIELDS = (
     Event.attestation,
     Event.sequence,
 )
+EVENT_COLUMNS = ", ".join(f"event.{c._meta.db_column_name}" for c in EVENT_FIELDS)
+
+# Everything one answer needs, in one statement: the event (with its counters) and the
+# member's standing in it. Run after the event is locked (see `_locked_facts`).
+FACTS_SQL = (
+    f"SELECT {EVENT_COLUMNS}, "
+    "(SELECT blocked FROM membership WHERE membership.member = {} "
+    "AND membership.club = event.club) AS blocked, "
+    "mine.id AS mine_id, mine.status AS mine_status, mine.guests AS mine_guests, "
+    "mine.visibility AS mine_visibility, "
+    "(SELECT default_visibility FROM member WHERE member.id = {}) AS default_visibility, "
+    "EXISTS (SELECT 1 FROM rsvp earlier JOIN event other ON other.id = earlier.event "
+    "WHERE earlier.member = {} AND other.club = event.club AND earlier.event != event.id "
+    "AND earlier.status != 'not_going') AS been_before, "
+    "EXISTS (SELECT 1 FROM role_signup JOIN volunteer_role ON volunteer_role.id = role_signup.role "
+    "WHERE volunteer_role.event = event.id AND role_signup.member = {}) AS holds_role, "
+    "NOT EXISTS (SELECT 1 FROM rsvp later WHERE later.event = event.id "
+    "AND later.status = 'waitlisted' AND later.queued_at >= {}) AS line_ends_before "
+    "FROM event LEFT JOIN rsvp mine ON mine.event = event.id AND mine.member = {} "
+    "WHERE event.id = {}"
+)
+COUNTERS = "RETURNING taken, waitlisted"
 
 
 class RsvpRefused(Exception):
@@ -72,6 +92,11 @@ class Outcome:
     changed: bool
     message: str
     promoted: list[int] = field(default_factory=list)
+    guests: int = 0
+    # Place in line when it is known without counting (the back of the line).
+    position: int | None = None
+    # The visibility chosen with this answer, if any.
+    visibility: str | None = None
     # The event and the panel as they are right after the change (read in its transaction).
     event: dict[str, Any] | None = None
     panel: PanelState | None = None
@@ -138,20 +163,83 @@ async def _lock_event(event_id: int) -> dict[str, Any] | None:
     return await query.first()
 
 
-async def _take(event_id: int, places: int) -> bool:
-    """Take `places` if they fit; the capacity check and the increment are one statement."""
+async def _locked_facts(
+    event_id: int, member_id: int, now: datetime | None
+) -> tuple[dict[str, Any] | None, datetime]:
+    """The event row and the member's standing in it, read under the event's lock.
+
+    SQLite: BEGIN IMMEDIATE already holds the write lock, so one statement reads it all.
+    PostgreSQL: the row lock comes first, in its own statement, because a statement's rows come
+    from its snapshot, taken before it waited for the lock; the next statement sees everything
+    the change that held the lock committed (READ COMMITTED).
+
+    Also returns the time of the change, taken once the lock is held: the stamps order the
+    waitlist in the order the changes happen."""
+    if _is_postgres():
+        locked = await Event.raw("SELECT id FROM event WHERE id = {} FOR NO KEY UPDATE", event_id)
+        if not locked:
+            return None, now or utcnow()
+    now = now or utcnow()
     rows = await Event.raw(
-        "UPDATE event SET taken = taken + {} WHERE id = {} "
-        "AND (capacity IS NULL OR taken + {} <= capacity) RETURNING id",
+        FACTS_SQL, member_id, member_id, member_id, member_id, now, member_id, event_id
+    )
+    if not rows:
+        return None, now
+    facts = dict(rows[0])
+    for name in ("blocked", "been_before", "holds_role", "line_ends_before"):
+        facts[name] = bool(facts[name])
+    return facts, now
+
+
+def _event_of(facts: dict[str, Any]) -> dict[str, Any]:
+    return {c._meta.name: facts[c._meta.db_column_name] for c in EVENT_FIELDS}
+
+
+def _mine_of(facts: dict[str, Any]) -> dict[str, Any] | None:
+    if facts["mine_id"] is None:
+        return None
+    return {
+        "id": facts["mine_id"],
+        "status": facts["mine_status"],
+        "guests": facts["mine_guests"],
+        "visibility": facts["mine_visibility"],
+    }
+
+
+def _counted(event: dict[str, Any], rows: list[dict[str, Any]]) -> bool:
+    """Copy the counters a `... RETURNING taken, waitlisted` gave back; False if no row."""
+    if not rows:
+        return False
+    event["taken"] = int(rows[0]["taken"])
+    event["waitlisted"] = int(rows[0]["waitlisted"])
+    return True
+
+
+async def _take(event: dict[str, Any], places: int, from_waitlist: bool = False) -> bool:
+    """Take `places` if they fit; the capacity check and the increment are one statement.
+    `from_waitlist`: the party leaves the waitlist in the same statement."""
+    leaving = 1 if from_waitlist else 0
+    rows = await Event.raw(
+        "UPDATE event SET taken = taken + {}, waitlisted = waitlisted - {} WHERE id = {} "
+        "AND (capacity IS NULL OR taken + {} <= capacity) " + COUNTERS,
         places,
-        event_id,
+        leaving,
+        event["id"],
         places,
     )
-    return bool(rows)
+    return _counted(event, rows)
 
 
-async def _release(event_id: int, places: int) -> None:
-    await Event.raw("UPDATE event SET taken = taken - {} WHERE id = {}", places, event_id)
+async def _count(event: dict[str, Any], taken: int = 0, waitlisted: int = 0) -> None:
+    """Change the counters by these amounts (places freed, the waitlist joined or left)."""
+    rows = await Event.raw(
+        "UPDATE event SET taken = taken + {}, waitlisted = waitlisted + {} WHERE id = {} "
+        + COUNTERS,
+        taken,
+        waitlisted,
+        event["id"],
+    )
+    _counted(event, rows)
 
 
 async def _invite(event: dict[str, Any], member_id: int, partstat: str, now: datetime) -> None:
@@ -178,23 +266,39 @@ async def _cancel_notice(
     )
 
 
+async def _release_roles(event_id: int, member_id: int) -> None:
+    """Volunteer roles (and what a greeter's role shows) go with the place: one statement."""
+    await RoleSignup.raw(
+        "DELETE FROM role_signup WHERE member = {} AND role IN "
+        "(SELECT id FROM volunteer_role WHERE event = {})",
+        member_id,
+        event_id,
+    )
+
+
 async def fill_from_waitlist(event_id: int, now: datetime | None = None) -> list[int]:
     """Promote waitlisted members in line order while places are free: the first in line who
     fits goes (a party too big for the free places keeps its turn and waits). Writes an
     ACCEPTED invite for each and returns their member ids. Call inside a write transaction."""
     event = await _lock_event(event_id)
-    if event is None or event["status"] == EventStatus.cancelled.value:
+    if event is None:
         return []
-    now = now or utcnow()
-    if event["starts_at"] <= now:
+    return await _fill(event, now or utcnow())
+
+
+async def _fill(event: dict[str, Any], now: datetime) -> list[int]:
+    """fill_from_waitlist for an event already locked; `event` has its current counters."""
+    if event["status"] == EventStatus.cancelled.value or event["starts_at"] <= now:
+        return []
+    capacity = event["capacity"]
+    if capacity is not None and event["taken"] >= capacity:
         return []
     waiting = (
         await Rsvp.select(Rsvp.id, Rsvp.member, Rsvp.guests)
-        .where((Rsvp.event == event_id) & (Rsvp.status == WAITLISTED))
+        .where((Rsvp.event == event["id"]) & (Rsvp.status == WAITLISTED))
         .order_by(Rsvp.queued_at)
         .order_by(Rsvp.id)
     )
-    capacity = event["capacity"]
     free = None if capacity is None else capacity - event["taken"]
     promoted: list[int] = []
     for row in waiting:
@@ -203,7 +307,7 @@ async def fill_from_waitlist(event_id: int, now: datetime | None = None) -> list
             if free <= 0:
                 break
             continue
-        if not await _take(event_id, need):
+        if not await _take(event, need, from_waitlist=True):
             continue
         if free is not None:
             free -= need
@@ -227,29 +331,6 @@ def check_open(event: dict[str, Any], now: datetime, response: str) -> None:
         raise RsvpRefused("RSVPs for this event closed at the organizer's deadline.")
 
 
-async def _visibility_default(member_id: int) -> str:
-    row = await Member.select(Member.default_visibility).where(Member.id == member_id).first()
-    return str(row["default_visibility"]) if row else Visibility.initials.value
-
-
-async def _first_time(member_id: int, club_id: int, event_id: int) -> bool:
-    earlier = await Rsvp.count().where(
-        (Rsvp.member == member_id)
-        & (Rsvp.event.club == club_id)
-        & (Rsvp.event != event_id)
-        & (Rsvp.status != NOT_GOING)
-    )
-    return earlier == 0
-
-
-async def _blocked(member_id: int, club_id: int) -> bool:
-    return await Membership.exists().where(
-        (Membership.member == member_id)
-        & (Membership.club == club_id)
-        & Membership.blocked.eq(True)
-    )
-
-
 async def respond(
     event_id: int,
     member_id: int,
@@ -261,31 +342,29 @@ async def respond(
     now: datetime | None = None,
 ) -> Outcome:
     """Record a member's yes/no. Raises RsvpRefused when a rule says no, LookupError when the
-    event does not exist. A yes goes to the waitlist when the places do not fit."""
+    event does not exist. A yes goes to the waitlist when the places do not fit.
+
+    A plain yes or no is BEGIN, one read, the counters, the RSVP row, the mail row and COMMIT
+    (PostgreSQL adds the row lock); the panel is made from what those statements returned."""
     if response not in ("yes", "no"):
         raise RsvpRefused("Choose whether you're going or not.")
     if visibility is not None and visibility not in {v.value for v in Visibility}:
         visibility = None
     async with _rsvp_transaction():
-        event = await _lock_event(event_id)
-        if event is None:
+        facts, now = await _locked_facts(event_id, member_id, now)
+        if facts is None:
             raise LookupError(event_id)
-        # Taken after the lock: the stamp orders the waitlist in the order the changes happen.
-        now = now or utcnow()
+        event = _event_of(facts)
         check_open(event, now, response)
-        if await _blocked(member_id, event["club"]):
+        if facts["blocked"]:
             # Neutral on purpose: the answer does not say why.
             raise RsvpRefused("Sorry, we can't take your RSVP for this event.")
-        mine = (
-            await Rsvp.select(Rsvp.id, Rsvp.status, Rsvp.guests, Rsvp.visibility)
-            .where((Rsvp.event == event_id) & (Rsvp.member == member_id))
-            .first()
-        )
+        mine = _mine_of(facts)
         if response == "no":
-            outcome = await _say_no(event, member_id, mine, now)
+            outcome = await _say_no(event, member_id, mine, facts, now)
         else:
             outcome = await _say_yes_checked(
-                event, member_id, mine, guests, attested, visibility, now
+                event, member_id, mine, guests, attested, visibility, facts, now
             )
             if (
                 visibility
@@ -295,11 +374,23 @@ async def respond(
             ):
                 # Who sees me is mine to change at any time; it does not move me in line.
                 await Rsvp.update({Rsvp.visibility: visibility}).where(Rsvp.id == mine["id"])
+                outcome.visibility = visibility
                 if not outcome.changed:
                     outcome.message = "Saved: that's how other people going see you now."
-        # Read back in the same transaction: one connection, and exactly the state just made.
-        outcome.event = await _lock_event(event_id)
-        outcome.panel = await panel_state(outcome.event or event, member_id, now)
+        # The panel as it is now, from the counters the statements above returned.
+        outcome.event = event
+        position = None
+        if outcome.status == WAITLISTED:
+            position = outcome.position or await waitlist_position(event_id, member_id)
+        mine_now = None
+        if outcome.status is not None:
+            kept = mine["visibility"] if mine is not None else facts["default_visibility"]
+            mine_now = {
+                "status": outcome.status,
+                "guests": outcome.guests,
+                "visibility": outcome.visibility or kept or Visibility.initials.value,
+            }
+        outcome.panel = panel_from(event, mine_now, position, now)
         return outcome
 
 
@@ -310,6 +401,7 @@ async def _say_yes_checked(
     guests: int,
     attested: bool,
     visibility: str | None,
+    facts: dict[str, Any],
     now: datetime,
 ) -> Outcome:
     if not 0 <= guests <= event["guests_allowed"]:
@@ -321,11 +413,15 @@ async def _say_yes_checked(
         )
     if event["attestation"] and not attested and (mine is None or mine["status"] == NOT_GOING):
         raise RsvpRefused(f"Please confirm: {event['attestation']}")
-    return await _say_yes(event, member_id, mine, guests, attested, visibility, now)
+    return await _say_yes(event, member_id, mine, guests, attested, visibility, facts, now)
 
 
 async def _say_no(
-    event: dict[str, Any], member_id: int, mine: dict[str, Any] | None, now: datetime
+    event: dict[str, Any],
+    member_id: int,
+    mine: dict[str, Any] | None,
+    facts: dict[str, Any],
+    now: datetime,
 ) -> Outcome:
     if mine is None:
         await Rsvp.insert(
@@ -334,7 +430,7 @@ async def _say_no(
                 member=member_id,
                 status=NOT_GOING,
                 queued_at=now,
-                visibility=await _visibility_default(member_id),
+                visibility=facts["default_visibility"] or Visibility.initials.value,
                 created_at=now,
                 updated_at=now,
             )
@@ -346,14 +442,16 @@ async def _say_no(
         Rsvp.id == mine["id"]
     )
     await _cancel_notice(event, member_id, now)
-    # Volunteer roles (and what a greeter's role shows) go with the place.
-    await release_event_roles(member_id, [event["id"]])
+    if facts["holds_role"]:
+        await _release_roles(event["id"], member_id)
     promoted: list[int] = []
     if mine["status"] == GOING:
-        await _release(event["id"], 1 + mine["guests"])
-        promoted = await fill_from_waitlist(event["id"], now)
+        await _count(event, taken=-(1 + mine["guests"]))
+        if event["waitlisted"] > 0:
+            promoted = await _fill(event, now)
         message = "Your RSVP is cancelled. Thanks for freeing the place."
     else:
+        await _count(event, waitlisted=-1)
         message = "You've left the waitlist."
     return Outcome(NOT_GOING, True, message, promoted)
 
@@ -365,38 +463,44 @@ async def _say_yes(
     guests: int,
     attested: bool,
     visibility: str | None,
+    facts: dict[str, Any],
     now: datetime,
 ) -> Outcome:
-    event_id = event["id"]
     if mine is not None and mine["status"] == GOING:
         return await _change_guests(event, mine, guests, now)
     if mine is not None and mine["status"] == WAITLISTED:
         if mine["guests"] == guests:
-            return Outcome(WAITLISTED, False, "You're already on the waitlist.")
+            return Outcome(WAITLISTED, False, "You're already on the waitlist.", guests=guests)
         # Keeps the place in line; fewer guests may now fit, so try the line again.
         await Rsvp.update({Rsvp.guests: guests, Rsvp.updated_at: now}).where(Rsvp.id == mine["id"])
-        promoted = await fill_from_waitlist(event_id, now)
+        promoted = await _fill(event, now)
         status = GOING if member_id in promoted else WAITLISTED
         message = "You're going!" if status == GOING else "Your guests are updated."
-        return Outcome(status, True, message, promoted)
+        return Outcome(status, True, message, promoted, guests=guests)
 
     # A new yes (first answer, or after a no): joins at the back of the line.
-    status = GOING if await _take(event_id, 1 + guests) else WAITLISTED
+    places = 1 + guests
+    capacity = event["capacity"]
+    fits = capacity is None or event["taken"] + places <= capacity
+    if not (fits and await _take(event, places)):
+        await _count(event, waitlisted=1)
+        fits = False
+    status = GOING if fits else WAITLISTED
     values: dict[Any, Any] = {
         Rsvp.status: status,
         Rsvp.guests: guests,
         Rsvp.queued_at: now,
         Rsvp.updated_at: now,
         Rsvp.attested: attested and bool(event["attestation"]),
-        Rsvp.first_time: await _first_time(member_id, event["club"], event_id),
+        Rsvp.first_time: not facts["been_before"],
     }
     if visibility:
         values[Rsvp.visibility] = visibility
     if mine is None:
-        values.setdefault(Rsvp.visibility, await _visibility_default(member_id))
+        values.setdefault(Rsvp.visibility, facts["default_visibility"] or Visibility.initials.value)
         await Rsvp.insert(
             Rsvp(
-                event=event_id,
+                event=event["id"],
                 member=member_id,
                 created_at=now,
                 **{column._meta.name: value for column, value in values.items()},
@@ -406,8 +510,18 @@ async def _say_yes(
         await Rsvp.update(values).where(Rsvp.id == mine["id"])
     await _invite(event, member_id, "ACCEPTED" if status == GOING else "TENTATIVE", now)
     if status == GOING:
-        return Outcome(GOING, True, "You're going! We've emailed you a calendar invite.")
-    return Outcome(WAITLISTED, True, "It's full right now, so you're on the waitlist.")
+        message = "You're going! We've emailed you a calendar invite."
+        return Outcome(GOING, True, message, guests=guests, visibility=visibility)
+    # At the back of the line when nobody waiting joined it at this moment or later.
+    position = event["waitlisted"] if facts["line_ends_before"] else None
+    return Outcome(
+        WAITLISTED,
+        True,
+        "It's full right now, so you're on the waitlist.",
+        guests=guests,
+        position=position,
+        visibility=visibility,
+    )
 
 
 async def _change_guests(
@@ -415,20 +529,20 @@ async def _change_guests(
 ) -> Outcome:
     before = mine["guests"]
     if guests == before:
-        return Outcome(GOING, False, "You're already going.")
+        return Outcome(GOING, False, "You're already going.", guests=guests)
     if guests > before:
-        if not await _take(event["id"], guests - before):
+        if not await _take(event, guests - before):
             free = max((event["capacity"] or 0) - event["taken"], 0)
             raise RsvpRefused(
                 f"Only {free} more place{'s' if free != 1 else ''} free, so your guests don't "
                 f"fit. You're still going with {before} guest{'s' if before != 1 else ''}."
             )
         await Rsvp.update({Rsvp.guests: guests, Rsvp.updated_at: now}).where(Rsvp.id == mine["id"])
-        return Outcome(GOING, True, "Your guests are updated.")
+        return Outcome(GOING, True, "Your guests are updated.", guests=guests)
     await Rsvp.update({Rsvp.guests: guests, Rsvp.updated_at: now}).where(Rsvp.id == mine["id"])
-    await _release(event["id"], before - guests)
-    promoted = await fill_from_waitlist(event["id"], now)
-    return Outcome(GOING, True, "Your guests are updated.", promoted)
+    await _count(event, taken=-(before - guests))
+    promoted = await _fill(event, now) if event["waitlisted"] > 0 else []
+    return Outcome(GOING, True, "Your guests are updated.", promoted, guests=guests)
 
 
 async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = None) -> int:
@@ -469,8 +583,10 @@ async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = N
         )
         await _cancel_notice(event, member_id, now, by="club")
         if row["status"] == GOING:
-            await _release(event["id"], 1 + row["guests"])
-            await fill_from_waitlist(event["id"], now)
+            await _count(event, taken=-(1 + row["guests"]))
+            await _fill(event, now)
+        else:
+            await _count(event, waitlisted=-1)
     # Volunteer roles (a greeter sees the newcomers) go with the places.
     roles = await VolunteerRole.select(VolunteerRole.id).where(
         VolunteerRole.event.is_in(list(events))
@@ -483,31 +599,29 @@ async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = N
 
 
 async def waitlist_position(event_id: int, member_id: int) -> int | None:
-    """1 for the first in line; None when the member is not waitlisted."""
-    mine = (
-        await Rsvp.select(Rsvp.id, Rsvp.queued_at)
-        .where((Rsvp.event == event_id) & (Rsvp.member == member_id) & (Rsvp.status == WAITLISTED))
-        .first()
+    """1 for the first in line; None when the member is not waitlisted. One statement."""
+    rows = await Rsvp.raw(
+        "SELECT COUNT(ahead.id) AS ahead FROM rsvp mine JOIN rsvp ahead "
+        "ON ahead.event = mine.event AND ahead.status = 'waitlisted' "
+        "AND (ahead.queued_at < mine.queued_at "
+        "OR (ahead.queued_at = mine.queued_at AND ahead.id <= mine.id)) "
+        "WHERE mine.event = {} AND mine.member = {} AND mine.status = 'waitlisted' "
+        "GROUP BY mine.id",
+        event_id,
+        member_id,
     )
-    if mine is None:
-        return None
-    ahead = await Rsvp.count().where(
-        (Rsvp.event == event_id)
-        & (Rsvp.status == WAITLISTED)
-        & (
-            (Rsvp.queued_at < mine["queued_at"])
-            | ((Rsvp.queued_at == mine["queued_at"]) & (Rsvp.id < mine["id"]))
-        )
-    )
-    return ahead + 1
+    return int(rows[0]["ahead"]) if rows else None
 
 
-async def panel_state(
-    event: dict[str, Any], member_id: int | None, now: datetime | None = None
+def panel_from(
+    event: dict[str, Any],
+    mine: dict[str, Any] | None,
+    position: int | None,
+    now: datetime | None = None,
 ) -> PanelState:
-    """Counts only (never names) plus the viewer's own status and place in line."""
+    """Counts only (never names), from the event's counters, plus the viewer's own answer
+    (`mine`: status, guests, visibility) and place in line."""
     now = now or utcnow()
-    waitlisted = await Rsvp.count().where((Rsvp.event == event["id"]) & (Rsvp.status == WAITLISTED))
     capacity = event["capacity"]
     places_left = None if capacity is None else max(capacity - event["taken"], 0)
     reason = ""
@@ -519,7 +633,7 @@ async def panel_state(
         reason = "deadline"
     state = PanelState(
         going=int(event["taken"]),
-        waitlisted=waitlisted,
+        waitlisted=max(int(event["waitlisted"]), 0),
         places_left=places_left,
         full=places_left == 0,
         open=not reason,
@@ -527,18 +641,12 @@ async def panel_state(
         guests_allowed=int(event["guests_allowed"]),
         attestation=str(event.get("attestation") or ""),
     )
-    if member_id is not None:
-        mine = (
-            await Rsvp.select(Rsvp.status, Rsvp.guests, Rsvp.visibility)
-            .where((Rsvp.event == event["id"]) & (Rsvp.member == member_id))
-            .first()
-        )
-        if mine is not None:
-            state.status = str(mine["status"])
-            state.guests = int(mine["guests"])
-            state.visibility = str(mine["visibility"])
-            if state.status == WAITLISTED:
-                state.position = await waitlist_position(event["id"], member_id)
+    if mine is not None:
+        state.status = str(mine["status"])
+        state.guests = int(mine["guests"])
+        state.visibility = str(mine["visibility"])
+        if state.status == WAITLISTED:
+            state.position = position
     return state
 
 

@@ -15,10 +15,10 @@ from events.auth import (
     safe_next,
     start_session,
 )
-from events.services import accounts, clubs
-from events.tables import Membership, Rsvp, RsvpStatus
+from events.services import accounts, pages
+from events.settings import get_settings
 from events.templating import render
-from events.timefmt import utcnow
+from events.tokens import feed_token
 from events.views import feeds
 
 SIGNUP_LIMIT = (10, 3600)
@@ -146,40 +146,13 @@ async def account(request: Request) -> Response:
     member = current_member(request)
     if member is None:
         return login_redirect(request)
-    rsvps = (
-        await Rsvp.select(
-            Rsvp.status,
-            Rsvp.event.id.as_alias("event_id"),
-            Rsvp.event.title.as_alias("title"),
-            Rsvp.event.starts_at.as_alias("starts_at"),
-            Rsvp.event.ends_at.as_alias("ends_at"),
-            Rsvp.event.club.timezone.as_alias("club_timezone"),
-        )
-        .where(
-            (Rsvp.member == member.id)
-            & Rsvp.status.is_in([RsvpStatus.going.value, RsvpStatus.waitlisted.value])
-            & (Rsvp.event.ends_at >= utcnow())
-        )
-        .order_by(Rsvp.event.starts_at)
-    )
-    my_clubs = (
-        await Membership.select(
-            Membership.role,
-            Membership.club.slug.as_alias("slug"),
-            Membership.club.name.as_alias("name"),
-        )
-        .where((Membership.member == member.id) & Membership.blocked.eq(False))
-        .order_by(Membership.club.name)
-    )
+    page = await pages.account_page(member.id)
+    token = feed_token(member.id, page.feed_token_version)
+    url = f"{get_settings().base_url}/me/calendar/{token}.ics"
     return render(
         request,
         "account.html",
-        {
-            "rsvps": rsvps,
-            "clubs": my_clubs,
-            **await clubs.account_context(member.id),
-            **await feeds.account_feed_context(member.id),
-        },
+        {**page.context(), "calendar_feed": feeds.feed_links(url)},
         headers={"Cache-Control": "no-store"},
     )
 

@@ -3,7 +3,6 @@ notes, and the newcomer's own controls over the notes they receive."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -14,11 +13,10 @@ from starlette.routing import Route
 from events import ratelimit, timefmt
 from events import tokens as svc_tokens
 from events.auth import CurrentMember, current_member, login_redirect
-from events.markdown import render_markdown
 from events.parsing import parse_id, path_id
 from events.services import clubs as svc
 from events.services import greetings as greet
-from events.services import listings
+from events.services import pages
 from events.tables import Role
 from events.templating import render, wants_fragment
 
@@ -61,28 +59,11 @@ async def directory(request: Request) -> Response:
 
 async def club_context(request: Request, club: dict[str, Any], **extra: Any) -> dict[str, Any]:
     member = current_member(request)
-    membership = await svc.membership_of(member.id if member else None, club["id"])
-    active = membership is not None and not membership["blocked"]
-    club["description_html"] = render_markdown(club["description"]) if club["description"] else ""
+    page = await pages.club_page(club["slug"], member.id if member else None)
+    if page is None:
+        raise HTTPException(404, "We couldn't find that club.")
     context: dict[str, Any] = {
-        "club": club,
-        "activities": svc.activity_list(club["activities"]),
-        "membership": membership,
-        "is_member": active,
-        "is_organizer": active
-        and membership is not None
-        and membership["role"] == Role.organizer.value,
-        "newly_joined": active
-        and membership is not None
-        and membership["joined_at"] >= timefmt.utcnow() - timedelta(days=svc.NEWCOMER_DAYS),
-        "organizers": await svc.organizers(club["id"]),
-        "member_count": await svc.member_count(club["id"]),
-        "events": await listings.upcoming_events(listings.EventFilters(club=club["slug"])),
-        # Newcomers are for signed-in members of this club only, never anyone else.
-        "newcomers": await svc.newcomers(club["id"], member.id) if member and active else [],
-        "may_greet": bool(member and active and await svc.may_greet(member.id, club["id"])),
-        "greet_default": greet.greetable_by_default(club["kind"]),
-        "greetable": greet.choice_of(membership, club["kind"]),
+        **page.context(),
         "note_errors": {},
         "note_drafts": {},
         "panel_message": "",
@@ -92,8 +73,13 @@ async def club_context(request: Request, club: dict[str, Any], **extra: Any) -> 
 
 
 async def club_page(request: Request) -> Response:
-    club = await load_club(request)
-    return render(request, "club.html", await club_context(request, club))
+    slug = request.path_params["slug"]
+    member = current_member(request)
+    page = await pages.club_page(slug, member.id if member else None)
+    if page is None:
+        raise HTTPException(404, "We couldn't find that club.")
+    context = {**page.context(), "note_errors": {}, "note_drafts": {}, "panel_message": ""}
+    return render(request, "club.html", context)
 
 
 async def membership_response(

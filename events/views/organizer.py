@@ -251,9 +251,7 @@ async def message(request: Request) -> Response:
 async def event_page_with(
     request: Request, event: dict[str, Any], message: str, status_code: int
 ) -> Response:
-    member = current_member(request)
-    context = await event_context(request, event)
-    context.update(await admin.event_page_extras(event, member.id if member else None))
+    context = await event_context(request, event["id"])
     context["role_message"] = message
     return render(request, "event.html", context, status_code=status_code)
 

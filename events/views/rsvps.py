@@ -22,7 +22,7 @@ from events.services import rsvps
 from events.services.permissions import is_organizer
 from events.tables import Event, RsvpStatus
 from events.templating import render, wants_fragment
-from events.views.pages import event_context, load_event, path_id
+from events.views.pages import event_context, path_id
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,7 @@ async def render_panel(
     status_code: int = 200,
 ) -> Response:
     """The event page, or only its RSVP panel for htmx, freshly read after the change."""
-    event = await load_event(request)
-    context: dict[str, Any] = await event_context(request, event)
+    context: dict[str, Any] = await event_context(request, event_id)
     context["rsvp_message"] = message
     context["rsvp_error"] = error
     headers = {"Cache-Control": "no-store"}
