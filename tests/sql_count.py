@@ -41,58 +41,49 @@ def _record(sql: str) -> None:
         statements.append(" ".join(sql.split()))
 
 
-def _wrap_engine(engine: Any, name: str, text_of: Callable[[Any], str]) -> Callable[[], None]:
-    original = getattr(engine, name)
+def _wrap_method(
+    cls: type, name: str, record: Callable[[Any, tuple[Any, ...]], None]
+) -> Callable[[], None]:
+    """Wrap `cls.name` (an async method) so each call is recorded first; returns the undo."""
+    had_own = name in vars(cls)
+    original = getattr(cls, name)
 
-    async def counted(query: Any, *args: Any, **kwargs: Any) -> Any:
-        _record(text_of(query))
-        return await original(query, *args, **kwargs)
+    async def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        record(self, args)
+        return await original(self, *args, **kwargs)
 
-    had_own = name in vars(engine)
-    setattr(engine, name, counted)
+    setattr(cls, name, counted)
 
     def undo() -> None:
         if had_own:
-            setattr(engine, name, original)
+            setattr(cls, name, original)
         else:
-            delattr(engine, name)
+            delattr(cls, name)
 
     return undo
 
 
-def _wrap_transactions(word: str, name: str) -> Callable[[], None]:
-    undo: list[Callable[[], None]] = []
-    for cls in (SQLiteTransaction, PostgresTransaction):
-        original = getattr(cls, name)
-
-        async def counted(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
-            if name == "begin" and isinstance(self, SQLiteTransaction):
-                _record(f"BEGIN {self.transaction_type.value}")
-            else:
-                _record(word)
-            return await _original(self, *args, **kwargs)
-
-        setattr(cls, name, counted)
-        undo.append(lambda cls=cls, original=original: setattr(cls, name, original))
-
-    def undo_all() -> None:
-        for step in undo:
-            step()
-
-    return undo_all
+def _begin(transaction: Any, args: tuple[Any, ...]) -> None:
+    if isinstance(transaction, SQLiteTransaction):
+        _record(f"BEGIN {transaction.transaction_type.value}")
+    else:
+        _record("BEGIN")
 
 
 @contextlib.asynccontextmanager
 async def count_statements() -> AsyncIterator[Statements]:
-    engine = engine_finder()
+    engine_class = type(engine_finder())
     statements = Statements()
     undo = [
-        _wrap_engine(engine, "run_querystring", str),
-        _wrap_engine(engine, "run_ddl", str),
-        _wrap_transactions("BEGIN", "begin"),
-        _wrap_transactions("COMMIT", "commit"),
-        _wrap_transactions("ROLLBACK", "rollback"),
+        _wrap_method(engine_class, "run_querystring", lambda _, args: _record(str(args[0]))),
+        _wrap_method(engine_class, "run_ddl", lambda _, args: _record(str(args[0]))),
     ]
+    for transaction in (SQLiteTransaction, PostgresTransaction):
+        undo += [
+            _wrap_method(transaction, "begin", _begin),
+            _wrap_method(transaction, "commit", lambda _, args: _record("COMMIT")),
+            _wrap_method(transaction, "rollback", lambda _, args: _record("ROLLBACK")),
+        ]
     token = _current.set(statements)
     try:
         yield statements

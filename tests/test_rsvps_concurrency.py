@@ -106,8 +106,8 @@ async def test_fifty_taps_for_ten_places(phones):
     # (rows are written in the order the serialized transactions ran).
     assert statuses == ["going"] * 10 + ["waitlisted"] * 40
     assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
-    event_row = await Event.select(Event.taken).where(Event.id == event).first()
-    assert event_row["taken"] == 10
+    event_row = await Event.select(Event.taken, Event.waitlisted).where(Event.id == event).first()
+    assert (event_row["taken"], event_row["waitlisted"]) == (10, 40)
     invites = await Outbox.select(Outbox.payload).where(Outbox.kind == "invite")
     partstats = sorted(json.loads(p["payload"])["partstat"] for p in invites)
     assert partstats == ["ACCEPTED"] * 10 + ["TENTATIVE"] * 40
@@ -132,7 +132,8 @@ async def test_fifty_taps_for_ten_places(phones):
     assert promoted[0]["status"] == "going"
     page = await clients[second_in_line].get(f"/events/{event}")
     assert "number 1 in line" in page.text
-    assert (await Event.select(Event.taken).where(Event.id == event).first())["taken"] == 10
+    counters = await Event.select(Event.taken, Event.waitlisted).where(Event.id == event).first()
+    assert (counters["taken"], counters["waitlisted"]) == (10, 39)
     kinds = await Outbox.select(Outbox.kind, Outbox.payload).where(
         Outbox.recipient == first_in_line
     )
@@ -152,8 +153,10 @@ async def test_concurrent_guests_and_double_taps_keep_counts_exact(phones):
     assert len(rows) == 25  # one row per member despite the double taps
     assert await Outbox.count() == 25  # and one invite each
     going = sum(1 + r["guests"] for r in rows if r["status"] == "going")
-    taken = (await Event.select(Event.taken).where(Event.id == event).first())["taken"]
+    counters = await Event.select(Event.taken, Event.waitlisted).where(Event.id == event).first()
+    taken = counters["taken"]
     assert going == taken <= 10
+    assert counters["waitlisted"] == sum(r["status"] == "waitlisted" for r in rows)
     # Nobody waits who would fit in the places left.
     free = 10 - taken
     assert all(1 + r["guests"] > free for r in rows if r["status"] == "waitlisted")

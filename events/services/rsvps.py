@@ -24,6 +24,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from events.db import write_transaction
 from events.services import outbox
+from events.services.permissions import is_organizer
 from events.tables import (
     Event,
     EventStatus,
@@ -648,6 +649,29 @@ def panel_from(
         if state.status == WAITLISTED:
             state.position = position
     return state
+
+
+async def attendee_export(event_id: int, member_id: int) -> list[dict[str, Any]] | None:
+    """The organizers' export: one row per RSVP (name, status label, guests, and when they
+    answered); None when there is no such event. Raises PermissionError for anyone but the
+    event's own club's organizers."""
+    event = await Event.select(Event.id, Event.club).where(Event.id == event_id).first()
+    if event is None:
+        return None
+    if not await is_organizer(member_id, event["club"]):
+        raise PermissionError(event_id)
+    rows = []
+    for row in await attendee_rows(event_id):
+        answered = row["updated_at"] if row["status"] == NOT_GOING else None
+        rows.append(
+            {
+                "name": row["name"],
+                "status": STATUS_LABELS.get(row["status"], row["status"]),
+                "guests": row["guests"],
+                "rsvp_at": answered or row["queued_at"],
+            }
+        )
+    return rows
 
 
 async def attendee_rows(event_id: int) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from events.parsing import parse_id, path_id
 from events.services import clubs as svc
 from events.services import greetings as greet
 from events.services import pages
-from events.tables import Role
+from events.services.permissions import is_organizer
 from events.templating import render, wants_fragment
 
 NOTE_LIMIT = (10, 3600)  # welcome notes per author per hour
@@ -264,14 +264,8 @@ async def organizer_club(request: Request) -> tuple[CurrentMember | None, dict[s
     """The club, after checking the signed-in member organizes THIS club (else 403)."""
     member = current_member(request)
     club = await load_club(request)
-    if member is not None:
-        membership = await svc.membership_of(member.id, club["id"])
-        if (
-            membership is None
-            or membership["blocked"]
-            or membership["role"] != Role.organizer.value
-        ):
-            raise HTTPException(403, "Only this club's organizers can do that.")
+    if member is not None and not await is_organizer(member.id, club["id"]):
+        raise HTTPException(403, "Only this club's organizers can do that.")
     return member, club
 
 
