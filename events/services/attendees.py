@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from events.tables import Rsvp, RsvpStatus, Visibility
+from events.tables import Visibility
 
 
 def initials(display_name: str) -> str:
@@ -31,18 +31,3 @@ def as_chosen(rows: list[dict[str, str]]) -> Fellows:
         else:
             fellows.unnamed += 1
     return fellows
-
-
-async def fellow_attendees(event_id: int, viewer_id: int) -> Fellows:
-    """Going members other than the viewer, as each chose to be shown."""
-    rows = (
-        await Rsvp.select(Rsvp.visibility, Rsvp.member.display_name.as_alias("name"))
-        .where(
-            (Rsvp.event == event_id)
-            & (Rsvp.status == RsvpStatus.going.value)
-            & (Rsvp.member != viewer_id)
-            & Rsvp.member.deleted_at.is_null()
-        )
-        .order_by(Rsvp.queued_at)
-    )
-    return as_chosen(rows)

@@ -661,42 +661,6 @@ async def membership_of_active(member_id: int, club_id: int) -> bool:
 # ---------------------------------------------------------------- the newcomer's side
 
 
-async def notes_for(member_id: int) -> list[dict[str, Any]]:
-    return (
-        await WelcomeNote.select(
-            WelcomeNote.id,
-            WelcomeNote.message,
-            WelcomeNote.created_at,
-            WelcomeNote.author.display_name.as_alias("author_name"),
-            WelcomeNote.club.name.as_alias("club_name"),
-            WelcomeNote.club.slug.as_alias("club_slug"),
-        )
-        .where((WelcomeNote.newcomer == member_id) & WelcomeNote.hidden.eq(False))
-        .order_by(WelcomeNote.created_at, ascending=False)
-        .limit(100)
-    )
-
-
-async def recent_welcomes(member_id: int, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Welcome messages of the clubs the member joined in the last 30 days."""
-    since = (now or timefmt.utcnow()) - timedelta(days=NEWCOMER_DAYS)
-    rows = (
-        await Membership.select(
-            Membership.club.name.as_alias("club_name"),
-            Membership.club.slug.as_alias("club_slug"),
-            Membership.club.welcome_message.as_alias("welcome_message"),
-            Membership.joined_at,
-        )
-        .where(
-            (Membership.member == member_id)
-            & (Membership.joined_at >= since)
-            & Membership.blocked.eq(False)
-        )
-        .order_by(Membership.joined_at, ascending=False)
-    )
-    return [r for r in rows if r["welcome_message"]]
-
-
 async def allows_greetings(member_id: int) -> bool:
     row = await Member.select(Member.allow_greetings).where(Member.id == member_id).first()
     return bool(row and row["allow_greetings"])
@@ -740,34 +704,3 @@ async def report_note(member_id: int, note_id: int, reason: str = "") -> bool:
             {WelcomeNote.hidden: True, WelcomeNote.reported_at: timefmt.utcnow()}
         ).where(WelcomeNote.id == note_id)
     return True
-
-
-async def account_context(member_id: int) -> dict[str, Any]:
-    """What /account shows about clubs: fresh welcome messages, notes, the greetings switch."""
-    return {
-        "club_welcomes": await recent_welcomes(member_id),
-        "welcome_notes": await notes_for(member_id),
-        "allow_greetings": await allows_greetings(member_id),
-        "greeting_choices": await greeting_choices(member_id),
-    }
-
-
-async def greeting_choices(member_id: int) -> list[dict[str, Any]]:
-    """Per club: is the member listed as a newcomer to greet (their choice or the default)."""
-    rows = (
-        await Membership.select(
-            Membership.club.name.as_alias("club_name"),
-            Membership.club.slug.as_alias("club_slug"),
-            Membership.club.kind.as_alias("kind"),
-            Membership.greetable,
-        )
-        .where(
-            (Membership.member == member_id)
-            & Membership.blocked.eq(False)
-            & (Membership.role == Role.member.value)
-        )
-        .order_by(Membership.club.name)
-    )
-    for row in rows:
-        row["listed"] = greetings.choice_of(row, row["kind"])
-    return rows

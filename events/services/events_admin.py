@@ -18,18 +18,15 @@ from events.db import is_unique_violation, write_transaction
 from events.forms import EventValues, local_of
 from events.parsing import parse_int
 from events.services import outbox, rsvps, series
-from events.services.attendees import as_chosen
 from events.tables import (
     Event,
     EventMessage,
     EventStatus,
-    Membership,
     Outbox,
     RoleSignup,
     Rsvp,
     RsvpStatus,
     Series,
-    Visibility,
     VolunteerRole,
 )
 from events.timefmt import utcnow
@@ -373,28 +370,6 @@ async def send_message(
     return MessageResult(message_id, count, repeated=False)
 
 
-async def messages_for(event_id: int, member_id: int) -> list[dict[str, Any]]:
-    """The organizers' messages about this event that were addressed to the member (one outbox
-    row each, whether or not the mail went out): what discreet members read on the site."""
-    keys = await Outbox.select(Outbox.dedupe_key).where(
-        (Outbox.kind == "message") & (Outbox.event == event_id) & (Outbox.recipient == member_id)
-    )
-    ids = []
-    for row in keys:
-        part = str(row["dedupe_key"]).split(":")[1:2]  # message:{message id}:{member id}
-        if part and part[0].isdigit():
-            ids.append(int(part[0]))
-    if not ids:
-        return []
-    return (
-        await EventMessage.select(
-            EventMessage.id, EventMessage.subject, EventMessage.body, EventMessage.created_at
-        )
-        .where((EventMessage.event == event_id) & EventMessage.id.is_in(ids))
-        .order_by(EventMessage.created_at, ascending=False)
-    )
-
-
 async def sent_messages(event_id: int) -> list[dict[str, Any]]:
     rows = (
         await EventMessage.select(
@@ -538,72 +513,3 @@ async def roles_for(event_id: int, member_id: int | None, organizer: bool) -> li
         role["holders"] = [s["name"] for s in held] if organizer else []
         role["greeter"] = is_greeter_role(role["name"])
     return roles
-
-
-async def newcomers(event_id: int, organizer: bool = False) -> tuple[list[str], int]:
-    """First-timers going to the event. A greeter sees names as each chose to be shown, and
-    only of those who chose to be greeted in the club, plus how many prefer not to be listed;
-    organizers (who see the attendee list) see names."""
-    from events.services.greetings import choice_of
-
-    rows = (
-        await Rsvp.select(
-            Rsvp.visibility,
-            Rsvp.member.id.as_alias("member_id"),
-            Rsvp.member.display_name.as_alias("name"),
-            Rsvp.event.club.as_alias("club"),
-            Rsvp.event.club.kind.as_alias("kind"),
-        )
-        .where(
-            (Rsvp.event == event_id)
-            & (Rsvp.status == RsvpStatus.going.value)
-            & Rsvp.first_time.eq(True)
-        )
-        .order_by(Rsvp.queued_at)
-    )
-    if organizer:
-        return [r["name"] for r in rows], 0
-    if not rows:
-        return [], 0
-    choices = {
-        int(m["member"]): m
-        for m in await Membership.select(Membership.member, Membership.greetable).where(
-            (Membership.club == rows[0]["club"])
-            & Membership.member.is_in([r["member_id"] for r in rows])
-        )
-    }
-    for row in rows:
-        # Not opted in to greetings in this club (or its kind's default): counted, not named.
-        if not choice_of(choices.get(int(row["member_id"])), row["kind"]):
-            row["visibility"] = Visibility.hidden.value
-    chosen = as_chosen(rows)
-    return chosen.shown, chosen.unnamed
-
-
-async def event_page_extras(event: dict[str, Any], member_id: int | None) -> dict[str, Any]:
-    """What event.html needs for the organizer links and the volunteer roles section."""
-    from events.services.permissions import is_blocked, is_organizer
-
-    organizer = await is_organizer(member_id, event["club"])
-    roles = await roles_for(event["id"], member_id, organizer)
-    blocked = await is_blocked(member_id, event["club"])
-    going = (
-        member_id is not None
-        and not blocked
-        and await Rsvp.exists().where(
-            (Rsvp.event == event["id"])
-            & (Rsvp.member == member_id)
-            & (Rsvp.status == RsvpStatus.going.value)
-        )
-    )
-    # The role shows the newcomers only while its holder is going.
-    greeter = going and any(r["mine"] and r["greeter"] for r in roles)
-    names, hidden = await newcomers(event["id"], organizer) if greeter or organizer else ([], 0)
-    return {
-        "can_organize": organizer,
-        "roles": roles,
-        "can_take_roles": going and event["status"] == EventStatus.scheduled.value,
-        "is_greeter": greeter,
-        "newcomers": names,
-        "hidden_newcomers": hidden,
-    }
