@@ -4,7 +4,9 @@ Every change runs inside `events.db.write_transaction()` and starts by locking t
 (BEGIN IMMEDIATE already holds the write lock on SQLite; `FOR UPDATE` on PostgreSQL), so the
 changes to one event are serial. Places are taken with one conditional UPDATE, so `event.taken`
 can never pass `capacity` even if a caller forgets the lock. `taken` always equals the sum of
-(1 + guests) over going RSVPs. Each change a member must hear about writes an outbox row in
+(1 + guests) over going RSVPs, and `waitlisted` the number of waitlisted RSVPs: both are
+updated in the transaction that changes the RSVP rows they count, so the RSVP panel reads them
+instead of counting rows. Each change a member must hear about writes an outbox row in
 the same transaction; its dedupe key carries the change's time stamp, so a retried request
 (which finds nothing to change) writes nothing, while a later real change writes a new row.
 """
