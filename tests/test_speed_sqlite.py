@@ -9,6 +9,7 @@ import contextlib
 import pytest
 from piccolo.engine import engine_finder
 
+from events.auth import SESSION_MEMBER_SQL
 from events.db import ReusingSQLiteEngine, write_transaction
 from events.tables import Member
 from tests import helpers
@@ -58,3 +59,11 @@ async def test_a_cancelled_write_transaction_rolls_back_and_frees_the_writer():
     assert await Member.count() == 0, "the half-done transaction was rolled back"
     await asyncio.wait_for(helpers.make_member("next@example.org"), timeout=10)
     assert await Member.select(Member.email).output(as_list=True) == ["next@example.org"]
+
+
+async def test_the_session_lookup_uses_an_index():
+    plan = await Member.raw(
+        "EXPLAIN QUERY PLAN " + SESSION_MEMBER_SQL.replace("{}", "'token'"),
+    )
+    details = " | ".join(row["detail"] for row in plan)
+    assert "USING INDEX sessions_token" in details, details
