@@ -134,6 +134,18 @@ async def test_a_feed_keeps_recent_events_when_upcoming_ones_fill_it(client) -> 
     assert "Grown 0000" in titles and "Grown 0599" not in titles
 
 
+async def test_the_size_bound_holds_whatever_the_events_weigh(client, monkeypatch) -> None:
+    monkeypatch.setattr(feed_svc, "MAX_BYTES", 60_000)
+    club = await helpers.make_club()
+    await grow_events(club, 100, first_in_days=1, every_hours=24)  # about 280 KB of events
+    await helpers.make_event(club, "Yesterday's hike", utcnow() - timedelta(days=1))
+    body = (await client.get("/calendar.ics")).content
+    titles = [str(e["SUMMARY"]) for e in vevents(body)]
+    assert len(body) < 60_000
+    assert titles[:3] == ["Grown 0000", "Grown 0001", "Grown 0002"]  # upcoming first
+    assert "Grown 0099" not in titles and "Yesterday's hike" not in titles
+
+
 async def test_feed_rows_reads_in_two_statements_whatever_the_size() -> None:
     club = await helpers.make_club()
     await grow_events(club, 2, first_in_days=1, every_hours=24)

@@ -23,8 +23,12 @@ from events.tables import Event, EventStatus, Rsvp
 WINDOW_BACK = timedelta(days=30)
 WINDOW_AHEAD = timedelta(days=365)
 # At most this many events from now on (nearest first) and this many that already ended.
-UPCOMING_LIMIT = 400
-RECENT_LIMIT = 100
+UPCOMING_LIMIT = 250
+RECENT_LIMIT = 50
+# The event form allows at most a week per event: a bound on the start that the start index
+# can use (an event still running, or that ended in the window, started at most this long
+# before).
+LONGEST_EVENT = timedelta(days=8)
 # Calendar apps refetch a feed on every refresh and some refuse large ones.
 MAX_BYTES = 1_000_000
 CANCELLED = EventStatus.cancelled.value
@@ -203,13 +207,14 @@ class Scope:
         ev = self._base()
         upcoming = (
             self._where(self._table().select(*cols), now, kept=True)
-            .where(ev.ends_at >= now)
+            .where(ev.ends_at >= now, ev.starts_at >= now - LONGEST_EVENT)
             .order_by(ev.starts_at, ev.id)
             .limit(UPCOMING_LIMIT)
         )
         recent = (
             self._where(self._table().select(*cols), now, kept=True)
-            .where(ev.ends_at < now)
+            .where(ev.ends_at < now, ev.starts_at >= now - WINDOW_BACK - LONGEST_EVENT)
+            .where(ev.starts_at < now)
             .order_by(ev.ends_at, ev.id, ascending=False)
             .limit(RECENT_LIMIT)
         )
@@ -267,7 +272,8 @@ class Scope:
         cutoff = now - WINDOW_BACK
         latest: list[datetime] = []
         for column, condition in (
-            (ev.ends_at, ev.ends_at < cutoff),
+            # (An event ends after it starts: the start bound lets the start index help.)
+            (ev.ends_at, (ev.ends_at < cutoff) & (ev.starts_at < cutoff)),
             (ev.cancelled_at, (ev.status == CANCELLED) & (ev.cancelled_at < cutoff)),
         ):
             query = self._where(self._table().select(Max(column, alias="latest")), now, kept=False)
