@@ -35,7 +35,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_EMAIL = "member@example.com"
 DEMO_PASSWORD = "recovery-demo"  # noqa: S105 - the documented demo password
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
-TARGETS = {"page": 0.5, "conditional": 0.8, "signed-in": 0.05, "under-rsvps": 0.5}
+# The issue's targets (#13): ratio to bare Starlette serving the same bytes (a bare POST for RSVPs).
+TARGETS = {
+    "page": 0.8,
+    "conditional": 0.9,
+    "signed-in": 0.05,
+    "under-rsvps": 0.5,
+    "rsvp": 0.04,
+    "rsvp-spread": 0.03,
+}
 RSVP_P99_MS = 50.0
 SIGNED_IN_P50_MS = 1.0
 UNDER_RSVPS_P99_MS = 50.0
@@ -46,17 +54,18 @@ BARE_APP = [
 ]
 
 POST_LUA = """
-local path, body_yes, body_no = "{path}", "{yes}", "{no}"
+local paths, body_yes, body_no = {{{paths}}}, "{yes}", "{no}"
 local headers = {{}}
 headers["Content-Type"] = "application/x-www-form-urlencoded"
 headers["Cookie"] = "{cookie}"
-headers["X-CSRFToken"] = "{csrf}"
 headers["HX-Request"] = "true"
 local n = 0
+-- each path in turn (one hot event, or many), answering yes and no alternately on each
 request = function()
   n = n + 1
+  local path = paths[(n - 1) % #paths + 1]
   local body = body_yes
-  if n % 2 == 0 then body = body_no end
+  if math.floor((n - 1) / #paths) % 2 == 1 then body = body_no end
   return wrk.format("POST", path, headers, body)
 end
 -- count answers by status, to show what the errors were
@@ -154,23 +163,19 @@ def wrk(
     return Result(rps, percentile("50"), percentile("99"), errors, statuses)
 
 
-def log_in(client: httpx.Client) -> str:
-    client.get("/login")
-    csrf = client.cookies.get("csrftoken", "")  # no token since #13: sent and ignored
+def log_in(client: httpx.Client) -> None:
     response = client.post(
-        "/login",
-        data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "next": "/", "csrftoken": csrf},
+        "/login", data={"email": DEMO_EMAIL, "password": DEMO_PASSWORD, "next": "/"}
     )
     if response.status_code != 303:
         raise SystemExit(f"demo login failed: {response.status_code}")
-    return csrf
 
 
 class RsvpStream:
     """RSVP taps at a steady rate from a thread, alternating yes and no on each of `paths`."""
 
-    def __init__(self, base: str, cookies: httpx.Cookies, csrf: str, paths: list[str]) -> None:
-        self.base, self.cookies, self.csrf, self.paths = base, cookies, csrf, paths
+    def __init__(self, base: str, cookies: httpx.Cookies, paths: list[str]) -> None:
+        self.base, self.cookies, self.paths = base, cookies, paths
         self.statuses: dict[int, int] = {}
         self.sent = 0
         self.elapsed = 0.0
@@ -188,7 +193,7 @@ class RsvpStream:
             self._thread.join()
 
     def _run(self, rate: float) -> None:
-        headers = {"HX-Request": "true", "X-CSRFToken": self.csrf}
+        headers = {"HX-Request": "true"}
         answers = dict.fromkeys(self.paths, "yes")
         lock = threading.Lock()
 
@@ -215,6 +220,11 @@ class RsvpStream:
         self.elapsed = time.monotonic() - began
 
 
+def rsvp_lua(paths: list[str], cookie: str) -> str:
+    quoted = ", ".join(f'"{path}"' for path in paths)
+    return POST_LUA.format(paths=quoted, yes="response=yes", no="response=no", cookie=cookie)
+
+
 def discover(base: str) -> tuple[list[Case], dict[str, dict[str, str]], RsvpStream | None]:
     """Find an event and a club, log in, and capture each URL's bytes for the bare app."""
     cases: list[Case] = []
@@ -224,7 +234,12 @@ def discover(base: str) -> tuple[list[Case], dict[str, dict[str, str]], RsvpStre
     event_id = re.search(r'href="/events/(\d+)"', home.text).group(1)  # type: ignore[union-attr]
     other_events = list(dict.fromkeys(re.findall(r'href="/events/(\d+)"', home.text)))
     other_events = [e for e in other_events if e != event_id]
-    slug = re.search(r'href="/clubs/([a-z0-9-]+)"', anon.get("/clubs").text).group(1)  # type: ignore[union-attr]
+    slugs = list(dict.fromkeys(re.findall(r'href="/clubs/([a-z0-9-]+)"', anon.get("/clubs").text)))
+    slugs = [s for s in slugs if s != "new"]
+    slug = slugs[0]
+    for club in slugs:  # more events for the spread RSVP row than the home page lists
+        found = re.findall(r'href="/events/(\d+)"', anon.get(f"/clubs/{club}").text)
+        other_events += [e for e in dict.fromkeys(found) if e != event_id and e not in other_events]
 
     def keep(key: str, response: httpx.Response) -> None:
         capture[key] = {
@@ -240,20 +255,19 @@ def discover(base: str) -> tuple[list[Case], dict[str, dict[str, str]], RsvpStre
             continue
         keep(f"GET {path}", response)
         cases.append(Case(path, path, "page"))
-        if path == "/calendar.ics":
-            if etag := response.headers.get("etag"):
-                again = anon.get(path, headers={"If-None-Match": etag})
-                if again.status_code == 304:
-                    cases.append(
-                        Case(f"{path} (304)", path, "conditional", headers={"If-None-Match": etag})
-                    )
-                else:
-                    print(f"{path}: If-None-Match gave {again.status_code}", file=sys.stderr)
+        if etag := response.headers.get("etag"):
+            again = anon.get(path, headers={"If-None-Match": etag})
+            if again.status_code == 304:
+                cases.append(
+                    Case(f"{path} (304)", path, "conditional", headers={"If-None-Match": etag})
+                )
             else:
-                print(f"{path} has no ETag: no conditional GET row", file=sys.stderr)
+                print(f"{path}: If-None-Match gave {again.status_code}", file=sys.stderr)
+        else:
+            print(f"{path} has no ETag: no conditional GET row", file=sys.stderr)
 
     member = httpx.Client(base_url=base, headers={"Accept-Encoding": "identity"})
-    csrf = log_in(member)
+    log_in(member)
     signed_in_cookie = "; ".join(f"{k}={v}" for k, v in member.cookies.items())
     for path in (f"/events/{event_id}", "/"):
         response = member.get(path)
@@ -274,17 +288,34 @@ def discover(base: str) -> tuple[list[Case], dict[str, dict[str, str]], RsvpStre
                 )
             )
     rsvp_path = f"/events/{event_id}/rsvp"
-    headers = {"HX-Request": "true", "X-CSRFToken": csrf}
+    headers = {"HX-Request": "true"}
     response = member.post(rsvp_path, data={"response": "yes"}, headers=headers)
     if response.status_code == 200:
         keep(f"POST {rsvp_path}", response)
         cookie = "; ".join(f"{k}={v}" for k, v in member.cookies.items())
-        lua = POST_LUA.format(
-            path=rsvp_path, yes="response=yes", no="response=no", cookie=cookie, csrf=csrf
-        )
+        lua = rsvp_lua([rsvp_path], cookie)
         cases.append(Case(f"POST {rsvp_path}", rsvp_path, "rsvp", method="POST", lua=lua))
     else:
         print(f"skipping RSVP: POST {rsvp_path} gave {response.status_code}", file=sys.stderr)
+
+    spread = []
+    for other in other_events[:100]:
+        path = f"/events/{other}/rsvp"
+        answer = member.post(path, data={"response": "yes"}, headers=headers)
+        if answer.status_code == 200:
+            keep(f"POST {path}", answer)  # the bare app answers each path alike
+            spread.append(path)
+    if len(spread) > 1:
+        cookie = "; ".join(f"{k}={v}" for k, v in member.cookies.items())
+        cases.append(
+            Case(
+                f"POST RSVPs over {len(spread)} events",
+                rsvp_path,
+                "rsvp-spread",
+                method="POST",
+                lua=rsvp_lua(spread, cookie),
+            )
+        )
 
     stream_paths = []
     for other in other_events[:20]:
@@ -293,7 +324,7 @@ def discover(base: str) -> tuple[list[Case], dict[str, dict[str, str]], RsvpStre
             stream_paths.append(path)
     stream = None
     if stream_paths and "GET /" in capture:
-        stream = RsvpStream(base, member.cookies, csrf, stream_paths)
+        stream = RsvpStream(base, member.cookies, stream_paths)
         cases.append(Case("/ while RSVPs land elsewhere", "/", "under-rsvps"))
     else:
         print("skipping / under RSVPs: no other event took an RSVP", file=sys.stderr)
@@ -301,11 +332,13 @@ def discover(base: str) -> tuple[list[Case], dict[str, dict[str, str]], RsvpStre
 
 
 def verdict(case: Case, ratio: float, result: Result, connections: int) -> str:
-    if case.kind == "rsvp":
+    if case.kind in ("rsvp", "rsvp-spread"):
+        target = TARGETS[case.kind]
+        note = f"{'ok' if ratio >= target else 'MISS'}: ≥ {target}× bare POST"
         if connections != 32:
-            return f"p99 target is at 32 connections (ran {connections})"
+            return note + f"; p99 target is at 32 connections (ran {connections})"
         ok = result.p99 <= RSVP_P99_MS
-        return f"{'ok' if ok else 'MISS'}: p99 ≤ {RSVP_P99_MS:.0f} ms"
+        return note + f", {'ok' if ok else 'MISS'}: p99 ≤ {RSVP_P99_MS:.0f} ms"
     if case.kind == "signed-in" and case.connections == 1:
         ok = result.p50 <= SIGNED_IN_P50_MS
         return f"{'ok' if ok else 'MISS'}: p50 ≤ {SIGNED_IN_P50_MS:.0f} ms at 1 connection"
