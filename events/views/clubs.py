@@ -44,12 +44,12 @@ def swap_status(request: Request, status: int) -> int:
 
 
 async def directory(request: Request) -> Response:
-    activities = await svc.directory_activities()
-    filters = svc.parse_directory_filters(request.query_params, activities)
+    page = await svc.directory_page(request.query_params)
     context = {
-        "clubs": await svc.directory(filters),
-        "filters": filters,
-        "activities": activities,
+        "clubs": page.cards,
+        "filters": page.filters,
+        "activities": page.activities,
+        "directory": page,
     }
     return render(request, "clubs.html", context, block="club_list")
 
