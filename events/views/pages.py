@@ -1,4 +1,4 @@
-"""Public pages: upcoming events, one event, help."""
+"""Public pages: one event, help. (The home page is events/views/home.py.)"""
 
 from __future__ import annotations
 
@@ -12,26 +12,7 @@ from starlette.routing import Route
 from events.auth import current_member
 from events.parsing import path_id
 from events.services import listings, pages
-from events.tables import Club
 from events.templating import render
-
-
-async def home(request: Request) -> Response:
-    activities = await listings.activity_names()
-    filters = listings.parse_filters(request.query_params, activities)
-    rows, next_day = await listings.upcoming_page(filters)
-    later = None
-    if next_day:
-        later = {**filters.as_query(), "from": next_day.isoformat()}
-    clubs = await Club.select(Club.slug, Club.name).where(Club.listed.eq(True)).order_by(Club.name)
-    context = {
-        "filters": filters,
-        "days": listings.group_by_day(rows),
-        "later": later,
-        "activities": activities,
-        "clubs": clubs,
-    }
-    return render(request, "home.html", context, block="event_list")
 
 
 async def load_event(request: Request) -> dict:
@@ -59,7 +40,6 @@ async def help_page(request: Request) -> Response:
 
 
 routes = [
-    Route("/", home, name="home"),
     Route("/events/{id:int}", event_page, name="event"),
     Route("/help", help_page, name="help"),
 ]
