@@ -22,6 +22,7 @@ from typing import Any
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
+from events import changes
 from events.db import write_transaction
 from events.services import outbox
 from events.services.greetings import release_event_roles
@@ -300,7 +301,9 @@ async def respond(
         # Read back in the same transaction: one connection, and exactly the state just made.
         outcome.event = await _lock_event(event_id)
         outcome.panel = await panel_state(outcome.event or event, member_id, now)
-        return outcome
+    # Committed: the event's page, its club's page and the lists that show counts change.
+    changes.changed(event_id=event_id, club_id=event["club"])
+    return outcome
 
 
 async def _say_yes_checked(

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import ratelimit, timefmt
+from events import changes, ratelimit, timefmt
 from events import tokens as svc_tokens
 from events.auth import CurrentMember, current_member, login_redirect
 from events.markdown import render_markdown
@@ -92,6 +92,7 @@ async def club_context(request: Request, club: dict[str, Any], **extra: Any) -> 
 
 async def club_page(request: Request) -> Response:
     club = await load_club(request)
+    changes.depends_on(club_id=club["id"])  # kept pages drop when this club's data changes
     return render(request, "club.html", await club_context(request, club))
 
 
