@@ -53,6 +53,7 @@ VARY = ("Accept-Encoding", "HX-Request", "HX-Boosted", "HX-History-Restore-Reque
 SKIPPED_HEADERS = (b"content-length", b"x-page-cache", b"set-cookie", b"content-encoding")
 KEPT_TYPES = ("text/html", "text/calendar")
 MAX_BODY = 2 * 1024 * 1024
+MAX_BYTES = 64 * 1024 * 1024  # all entries of a process (a query string makes a new entry)
 GZIP_MIN_SIZE = 600
 # As the GZip middleware inside: calendar apps get feeds as identity.
 NOT_GZIPPED = ("text/calendar", "text/event-stream", "application/zip", "application/gzip")
@@ -132,6 +133,11 @@ class Entry:
     etags: tuple[bytes, ...]
     last_modified: bytes | None
 
+    @property
+    def size(self) -> int:
+        zipped = len(self.gzipped.body) if self.gzipped is not None else 0
+        return len(self.identity.body) + zipped
+
 
 def _variant(headers: list[tuple[bytes, bytes]], body: bytes, etag: bytes) -> Variant:
     full = [*headers, (b"etag", etag), (b"content-length", str(len(body)).encode())]
@@ -175,8 +181,12 @@ def build_entry(raw_headers: list[tuple[bytes, bytes]], body: bytes, tags: froze
 class PageStore:
     """One process's kept pages, and its subscription to the other processes' changes."""
 
-    def __init__(self, max_entries: int = 512, max_age: float = 30.0) -> None:
+    def __init__(
+        self, max_entries: int = 512, max_age: float = 30.0, max_bytes: int = MAX_BYTES
+    ) -> None:
         self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self.size = 0
         self.max_age = max_age
         self.entries: OrderedDict[tuple[Any, ...], Entry] = OrderedDict()
         self.origin = secrets.token_hex(8)
@@ -198,7 +208,7 @@ class PageStore:
             return None
         # Wall-clock time: what makes a page stale ("upcoming", "closed") is the time of day.
         if not 0 <= time.time() - entry.stored_at < self.max_age:
-            del self.entries[key]
+            self._remove(key)
             return None
         self.entries.move_to_end(key)
         return entry
@@ -214,11 +224,21 @@ class PageStore:
             for number, scopes in self.drops:
                 if number > since_epoch and self._drops(entry, scopes):
                     return False
+        self._remove(key)
         self.entries[key] = entry
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.max_entries:
-            self.entries.popitem(last=False)
+        self.size += entry.size
+        while len(self.entries) > self.max_entries or self.size > self.max_bytes:
+            self._remove(next(iter(self.entries)))
         return True
+
+    def _remove(self, key: tuple[Any, ...]) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            self.size -= entry.size
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.size = 0
 
     @staticmethod
     def _drops(entry: Entry, scopes: frozenset[str]) -> bool:
@@ -228,10 +248,10 @@ class PageStore:
         self.epoch += 1
         self.drops.append((self.epoch, scopes))
         if changes.EVERYTHING in scopes:
-            self.entries.clear()
+            self.clear()
             return
         for key in [k for k, e in self.entries.items() if not e.tags.isdisjoint(scopes)]:
-            del self.entries[key]
+            self._remove(key)
 
     async def changed(self, scopes: set[str]) -> None:
         """This process changed data: drop here at once, then tell the others."""
@@ -254,7 +274,7 @@ class PageStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        self.entries.clear()
+        self.clear()
 
     async def _listen(self, redis_url: str) -> None:
         pause = 0.1
@@ -442,7 +462,8 @@ class PageCache:
             scopes = recorded - told
             # Nothing reported: a success (or a failure we can't read) may have changed
             # anything; a refusal (4xx) changed nothing.
-            refused = status is not None and 400 <= status < 500
+            # 503: the app says it did not do it (the database was too busy), try again.
+            refused = status is not None and (400 <= status < 500 or status == 503)
             if not told_once and not recorded and not refused and scope["path"] not in QUIET_WRITES:
                 scopes = {changes.EVERYTHING}
             told_once = True

@@ -244,3 +244,18 @@ async def test_a_kept_page_is_rendered_again_after_its_max_age(client, other_cli
     assert (await other_client.get(path)).headers["x-page-cache"] == "hit"
     with time_machine.travel(datetime.now(UTC) + timedelta(seconds=31)):
         assert (await other_client.get(path)).headers["x-page-cache"] == "miss"
+
+
+async def test_kept_pages_stay_within_the_memory_bound(app, client, monkeypatch):
+    # Every new query string is a new entry: the oldest go once the bytes are over the bound.
+    ev = await two_clubs()
+    store = app.state.page_store
+    first = await client.get(f"/events/{ev['a1']}?v=1", headers={"accept-encoding": "gzip"})
+    one_page = store.size
+    assert one_page > len(first.content)  # identity and gzip copies
+    monkeypatch.setattr(store, "max_bytes", one_page * 2 + one_page // 2)
+    for v in range(2, 6):
+        await client.get(f"/events/{ev['a1']}?v={v}")
+    assert store.size <= store.max_bytes and len(store.entries) == 2
+    assert (await client.get(f"/events/{ev['a1']}?v=5")).headers["x-page-cache"] == "hit"
+    assert (await client.get(f"/events/{ev['a1']}?v=1")).headers["x-page-cache"] == "miss"
