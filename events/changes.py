@@ -104,6 +104,13 @@ def stop_depends(token: Any) -> None:
     _depends.reset(token)
 
 
+def channel(redis: Any) -> str:
+    """Pub/sub channels are server-wide, not per database number: two sites (or test runs)
+    sharing a Redis server on different databases must not hear each other's changes."""
+    kwargs = getattr(getattr(redis, "connection_pool", None), "connection_kwargs", {})
+    return f"{CHANNEL}:{kwargs.get('db', 0)}"
+
+
 def message(scopes: Iterable[str], origin: str) -> bytes:
     return json.dumps({"origin": origin, "scopes": sorted(scopes)}).encode()
 
@@ -121,7 +128,7 @@ async def publish(redis: Any, scopes: Iterable[str], origin: str) -> None:
     if redis is None:
         return
     try:
-        await redis.publish(CHANNEL, message(scopes, origin))
+        await redis.publish(channel(redis), message(scopes, origin))
     except Exception as exc:  # noqa: BLE001 - other processes' entries still expire by age
         log.warning("page change not published: %s", exc)
 

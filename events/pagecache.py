@@ -283,7 +283,7 @@ class PageStore:
             client = Redis.from_url(redis_url, socket_connect_timeout=2)
             pubsub = client.pubsub()
             try:
-                await pubsub.subscribe(changes.CHANNEL)
+                await pubsub.subscribe(changes.channel(client))
                 async for message in pubsub.listen():
                     if message["type"] == "subscribe":
                         # Whatever happened while not subscribed is unknown: start empty.
