@@ -259,3 +259,40 @@ async def test_kept_pages_stay_within_the_memory_bound(app, client, monkeypatch)
     assert store.size <= store.max_bytes and len(store.entries) == 2
     assert (await client.get(f"/events/{ev['a1']}?v=5")).headers["x-page-cache"] == "hit"
     assert (await client.get(f"/events/{ev['a1']}?v=1")).headers["x-page-cache"] == "miss"
+
+
+async def test_a_render_that_raced_a_change_is_not_kept(app, client, monkeypatch):
+    ev = await two_clubs()
+    path = f"/events/{ev['a1']}"
+    gate, read = asyncio.Event(), asyncio.Event()
+    event_context = pages.event_context
+
+    async def read_then_wait(*args: Any, **kwargs: Any) -> Any:
+        context = await event_context(*args, **kwargs)
+        read.set()
+        await gate.wait()  # the RSVP lands between this page's reads and its storing
+        return context
+
+    monkeypatch.setattr(pages, "event_context", read_then_wait)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.5", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as visitor:
+        slow = asyncio.create_task(visitor.get(path))
+        await asyncio.wait_for(read.wait(), 5)
+        monkeypatch.setattr(pages, "event_context", event_context)
+        await helpers.login(client, await helpers.make_member())
+        assert (await post(client, f"{path}/rsvp", {"response": "yes"})).status_code == 303
+        gate.set()
+        assert "0 going" in (await slow).text  # what it read before the change
+        after = await visitor.get(path)
+    assert after.headers["x-page-cache"] == "miss"
+    assert "1 going" in after.text
+
+
+async def test_a_head_request_is_answered_from_the_kept_page(client, other_client):
+    ev = await two_clubs()
+    page = await client.get(f"/events/{ev['a1']}", headers={"accept-encoding": "identity"})
+    head = await other_client.head(f"/events/{ev['a1']}", headers={"accept-encoding": "identity"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["x-page-cache"] == "hit"
+    assert head.headers["etag"] == page.headers["etag"]
+    assert int(head.headers["content-length"]) == len(page.content)
