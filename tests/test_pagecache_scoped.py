@@ -229,7 +229,8 @@ async def test_another_web_process_drops_the_page_when_it_hears_of_the_rsvp(clie
         assert response.status_code == 303
         seen_at = asyncio.get_running_loop().time()
         while (await other_process.get(paths["event a1"])).headers["x-page-cache"] == "hit":
-            assert asyncio.get_running_loop().time() - seen_at < 0.25, "not heard within 250 ms"
+            # Pub/sub delivers in milliseconds; a second allows for a busy machine.
+            assert asyncio.get_running_loop().time() - seen_at < 1.0, "not heard within 1 s"
         page = await other_process.get(paths["event a1"])
         assert "1 going" in page.text
         states = await cache_states(other_process, paths)
