@@ -34,7 +34,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 bench: install
-	$(BIN)/python bench/run.py
+	bash bench/all.sh $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) steady.sqlite3 .steady

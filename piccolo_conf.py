@@ -9,7 +9,7 @@ from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
-from events.db import ReusingSQLiteEngine
+from events.db import CountedPostgresEngine, ReusingSQLiteEngine
 from events.settings import DEFAULT_DATABASE_URL
 
 
@@ -20,7 +20,7 @@ def engine_from_url(url: str) -> SQLiteEngine | PostgresEngine:
         # timeout: a busy database makes a writer wait, rather than fail at once.
         return ReusingSQLiteEngine(path=path, timeout=30)
     if parts.scheme in ("postgres", "postgresql"):
-        return PostgresEngine(
+        return CountedPostgresEngine(
             config={
                 "host": parts.hostname or "127.0.0.1",
                 "port": parts.port or 5432,

@@ -58,19 +58,46 @@ MEMBER_FIELDS = (
 )
 
 
+# Session and member in one statement. piccolo_api's sessions table has no foreign key to
+# member, so Piccolo's query builder cannot join them: a raw query.
+SESSION_MEMBER_SQL = (
+    "SELECT member.id, member.email, member.display_name, member.discreet, "
+    "member.default_visibility, sessions.id AS session_id, sessions.expiry_date, "
+    "sessions.max_expiry_date FROM sessions JOIN member ON member.id = sessions.user_id "
+    "WHERE sessions.token = {} AND member.deleted_at IS NULL"
+)
+# The idle expiry slides with use, written at most this often per session.
+SESSION_REFRESH = timedelta(hours=1)
+
+
+async def member_for_session(token: str, now: datetime | None = None) -> CurrentMember | None:
+    """The signed-in member for a session token: one SELECT, plus an UPDATE at most once per
+    SESSION_REFRESH to slide the idle expiry (never past the session's hard maximum)."""
+    rows = await SessionsBase.raw(SESSION_MEMBER_SQL, token)
+    if not rows:
+        return None
+    row = rows[0]
+    now = now or datetime.now()
+    expiry, max_expiry = row.pop("expiry_date"), row.pop("max_expiry_date")
+    session_id = row.pop("session_id")
+    if expiry <= now or max_expiry <= now:
+        return None
+    target = min(now + SESSION_IDLE, max_expiry)
+    if target - expiry >= SESSION_REFRESH:
+        await SessionsBase.update({SessionsBase.expiry_date: target}).where(
+            SessionsBase.id == session_id
+        )
+    row["discreet"] = bool(row["discreet"])
+    return CurrentMember(**row)
+
+
 class SessionBackend(AuthenticationBackend):
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, Any]:
         token = conn.cookies.get(SESSION_COOKIE)
         if token and len(token) < 100:
-            member_id = await SessionsBase.get_user_id(token, increase_expiry=timedelta(days=1))
-            if member_id:
-                row = (
-                    await Member.select(*MEMBER_FIELDS)
-                    .where((Member.id == member_id) & Member.deleted_at.is_null())
-                    .first()
-                )
-                if row:
-                    return AuthCredentials(["authenticated"]), CurrentMember(**row)
+            member = await member_for_session(token)
+            if member is not None:
+                return AuthCredentials(["authenticated"]), member
         return AuthCredentials(), Anonymous()
 
 

@@ -3,11 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import weakref
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import aiosqlite
 from piccolo.engine import engine_finder
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
+
+# Opt-in statement log (tests and benches): the engines append every statement they send.
+_statement_log: ContextVar[list[str] | None] = ContextVar("steady_statement_log", default=None)
+
+
+def note_statement(sql: str) -> None:
+    log = _statement_log.get()
+    if log is not None:
+        log.append(sql)
+
+
+@contextlib.contextmanager
+def record_statements() -> Iterator[list[str]]:
+    """Collect the SQL of every statement run in this context (and tasks started from it),
+    BEGIN/COMMIT/ROLLBACK of transactions included."""
+    log: list[str] = []
+    token = _statement_log.set(log)
+    try:
+        yield log
+    finally:
+        _statement_log.reset(token)
 
 
 def write_transaction() -> Any:
@@ -29,13 +56,82 @@ def is_unique_violation(exc: BaseException) -> bool:
     return "unique" in text or "duplicate key" in text
 
 
+def _note_querystring(querystring: QueryString | str) -> None:
+    log = _statement_log.get()
+    if log is not None:
+        log.append(str(querystring))
+
+
+class _Writer:
+    """One event loop's kept write connection, and the lock its users queue on."""
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.connection: Any = None
+
+
+class KeptWriterTransaction(SQLiteTransaction):
+    """IMMEDIATE and EXCLUSIVE transactions run on the engine's kept writer connection, one at a
+    time per event loop; deferred ones keep Piccolo's connection per transaction."""
+
+    engine: ReusingSQLiteEngine
+
+    def _kept(self) -> bool:
+        return self.transaction_type is not TransactionType.deferred
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None or not self._kept():
+            return await super().__aenter__()
+        self.connection = await self.engine._take_writer()
+        try:
+            await self.begin()
+        except BaseException:
+            await self.engine._give_back_writer(self.connection)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent is not None or not self._kept():
+            return await super().__aexit__(exception_type, exception, traceback)
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.current_transaction.reset(self.context)
+            await self.engine._give_back_writer(self.connection)
+        return exception is None
+
+    async def begin(self) -> None:
+        _note_querystring(f"BEGIN {self.transaction_type.value}")
+        await super().begin()
+
+    async def commit(self) -> None:
+        _note_querystring("COMMIT")
+        await super().commit()
+
+    async def rollback(self) -> None:
+        _note_querystring("ROLLBACK")
+        await super().rollback()
+
+
 class ReusingSQLiteEngine(SQLiteEngine):
-    """SQLite engine that keeps a few open connections for reads outside transactions.
+    """SQLite engine that keeps its connections open: a few readers and one writer per loop.
 
     Piccolo's engine opens (and closes) a connection, on a fresh thread, for every query: about
-    3 ms each, most of a page's time. SELECTs outside a transaction are safe to run on a kept
-    connection: in autocommit mode each statement sees the latest committed data (WAL mode
-    lets them run while a writer works). Writes and transactions keep Piccolo's behaviour.
+    3 ms each, most of a page's time. Here each statement is one hop to a kept connection's
+    thread (execute and fetch together). SELECTs outside a transaction run on a kept reader: in
+    autocommit mode each statement sees the latest committed data (WAL mode lets them run while
+    a writer works). Every write, a single statement or an IMMEDIATE transaction, runs on the
+    loop's one kept writer connection, queued in arrival order on an asyncio lock: SQLite takes
+    one writer at a time anyway, and queued requests no longer poll the file lock. Other
+    processes still wait for the lock on the busy timeout.
+
+    Connections use WAL's `synchronous=NORMAL`: a commit is durable across application crashes,
+    but the last commits can be lost on power loss or an OS crash (no fsync per commit).
     """
 
     READERS = 4
@@ -44,20 +140,56 @@ class ReusingSQLiteEngine(SQLiteEngine):
         super().__init__(*args, **kwargs)
         self._readers: dict[int, list[Any]] = {}
         self._turn = 0
+        self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Writer] = (
+            weakref.WeakKeyDictionary()
+        )
 
-    async def _connect(self) -> Any:
-        pending = aiosqlite.connect(**self.connection_kwargs)
+    async def _connect(self, **overrides: Any) -> Any:
+        pending = aiosqlite.connect(**{**self.connection_kwargs, **overrides})
         # aiosqlite's thread is not a daemon: one left open (a task cancelled by Ctrl-C mid-query)
         # would keep the process alive at exit.
         pending._thread.daemon = True
         connection = await pending
         connection.row_factory = dict_factory
         await connection.execute("PRAGMA foreign_keys = 1")
+        await connection.execute("PRAGMA synchronous = NORMAL")
         return connection
 
     async def get_connection(self) -> Any:
-        """Connections for transactions."""
+        """Connections for deferred transactions."""
         return await self._connect()
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.deferred,
+        allow_nested: bool = True,
+    ) -> SQLiteTransaction:
+        return KeptWriterTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+    async def _take_writer(self) -> Any:
+        writer = self._writers.setdefault(asyncio.get_running_loop(), _Writer())
+        await writer.lock.acquire()
+        try:
+            if writer.connection is None:
+                # Autocommit: a single write commits by itself, with no extra COMMIT round trip.
+                writer.connection = await self._connect(isolation_level=None)
+        except BaseException:
+            writer.lock.release()
+            raise
+        return writer.connection
+
+    async def _give_back_writer(self, connection: Any) -> None:
+        writer = self._writers[asyncio.get_running_loop()]
+        try:
+            if connection.in_transaction:
+                # A COMMIT or ROLLBACK that failed or was cancelled: closing rolls back, and the
+                # next writer starts on a fresh connection.
+                writer.connection = None
+                await connection.close()
+        finally:
+            writer.lock.release()
 
     async def _reader(self) -> Any:
         loop_id = id(asyncio.get_running_loop())
@@ -69,6 +201,14 @@ class ReusingSQLiteEngine(SQLiteEngine):
             return connection
         return readers[self._turn]
 
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
+        _note_querystring(querystring)
+        return await super().run_querystring(querystring, in_pool)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
+        _note_querystring(ddl)
+        return await super().run_ddl(ddl, in_pool)
+
     async def _run_in_new_connection(
         self,
         query: str,
@@ -77,20 +217,61 @@ class ReusingSQLiteEngine(SQLiteEngine):
         table: Any = None,
     ) -> Any:
         if query.lstrip()[:6].upper() != "SELECT":
-            # As Piccolo does (commit, then read RETURNING rows), on a daemon-thread connection.
-            connection = await self._connect()
+            connection = await self._take_writer()
             try:
-                async with connection.execute(query, args or []) as cursor:
-                    await connection.commit()
-                    return await cursor.fetchall()
+                return await connection.execute_fetchall(query, args or [])
             finally:
-                await connection.close()
-        connection = await self._reader()
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+                await self._give_back_writer(connection)
+        return await (await self._reader()).execute_fetchall(query, args or [])
+
+    async def _run_in_existing_connection(
+        self,
+        connection: Any,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        # As Piccolo's, without its `PRAGMA foreign_keys = 1` before every statement: every
+        # connection of this engine turned it on when it opened.
+        return await connection.execute_fetchall(query, args or [])
 
     async def close_readers(self) -> None:
+        """Close the kept connections (readers and writers) at shutdown."""
         for readers in self._readers.values():
             for connection in readers:
                 await connection.close()
         self._readers.clear()
+        for writer in list(self._writers.values()):
+            if writer.connection is not None and not writer.lock.locked():
+                await writer.connection.close()
+                writer.connection = None
+
+
+class CountedPostgresTransaction(PostgresTransaction):
+    async def begin(self) -> None:
+        _note_querystring("BEGIN")
+        await super().begin()
+
+    async def commit(self) -> None:
+        _note_querystring("COMMIT")
+        await super().commit()
+
+    async def rollback(self) -> None:
+        _note_querystring("ROLLBACK")
+        await super().rollback()
+
+
+class CountedPostgresEngine(PostgresEngine):
+    """Piccolo's PostgreSQL engine that reports each statement to `record_statements()`."""
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = True) -> Any:
+        _note_querystring(querystring)
+        return await super().run_querystring(querystring, in_pool)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = True) -> Any:
+        _note_querystring(ddl)
+        return await super().run_ddl(ddl, in_pool)
+
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return CountedPostgresTransaction(engine=self, allow_nested=allow_nested)

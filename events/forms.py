@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from events.parsing import parse_date, parse_int
 from events.services import series
 from events.tables import Repeat
 from events.timefmt import to_local, utcnow
@@ -207,14 +208,15 @@ def parse_event_form(
     capacity: int | None = None
     capacity_text = form["capacity"].strip()
     if capacity_text:
-        if not capacity_text.isdigit() or int(capacity_text) < 1:
+        number = parse_int(capacity_text, 1, 2**63)
+        if number is None:
             errors["capacity"] = (
                 "Places must be a whole number of at least 1, or empty for no limit."
             )
-        elif int(capacity_text) > CAPACITY_MAX:
+        elif number > CAPACITY_MAX:
             errors["capacity"] = f"Places can be at most {CAPACITY_MAX:,}."
         else:
-            capacity = int(capacity_text)
+            capacity = number
 
     description = form["description"].replace("\r\n", "\n").strip()
     if len(description) > DESCRIPTION_MAX:
@@ -223,11 +225,10 @@ def parse_event_form(
         )
 
     guests_text = form["guests_allowed"].strip() or "0"
-    guests_allowed = 0
-    if not guests_text.isdigit() or int(guests_text) > GUESTS_MAX:
+    guests_allowed = parse_int(guests_text, 0, GUESTS_MAX)
+    if guests_allowed is None:
+        guests_allowed = 0
         errors["guests_allowed"] = f"Guests per RSVP must be a whole number from 0 to {GUESTS_MAX}."
-    else:
-        guests_allowed = int(guests_text)
 
     deadline_before: timedelta | None = None
     if form["rsvp_deadline"].strip():
@@ -259,8 +260,10 @@ def parse_event_form(
             errors["repeat"] = "Choose how often it repeats."
         if repeat != Repeat.none:
             try:
-                repeat_until = date.fromisoformat(form["repeat_until"].strip())
+                repeat_until = parse_date(form["repeat_until"])
             except ValueError:
+                repeat_until = None
+            if repeat_until is None:
                 errors["repeat_until"] = "Give the last date of the series."
             if repeat_until and local_start and "starts_at" not in errors:
                 span = (repeat_until - local_start.date()).days

@@ -13,6 +13,7 @@ from events.views import (
     dev,
     feeds,
     health,
+    home,
     organizer,
     pages,
     privacy,
@@ -26,6 +27,8 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         # Feeds first: `/events/{id}.ics` and `/clubs/{slug}/calendar.ics` beside page routes.
         *feeds.routes,
+        # Before pages.routes, whose older `/` it replaces.
+        *home.routes,
         *pages.routes,
         *rsvps.routes,
         *accounts.routes,

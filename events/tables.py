@@ -279,4 +279,8 @@ CONSTRAINTS_SQL: list[str] = [
     "CREATE INDEX IF NOT EXISTS event_club_starts ON event (club, starts_at)",
     "CREATE INDEX IF NOT EXISTS rsvp_event_status_queue ON rsvp (event, status, queued_at)",
     "CREATE INDEX IF NOT EXISTS outbox_state_next ON outbox (state, next_attempt_at)",
+    # piccolo_api's sessions table: the token on every signed-in request, the member at logout
+    # everywhere.
+    "CREATE INDEX IF NOT EXISTS sessions_token ON sessions (token)",
+    "CREATE INDEX IF NOT EXISTS sessions_user_id ON sessions (user_id)",
 ]

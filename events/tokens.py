@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import time
 
+from events.parsing import parse_id
 from events.settings import get_settings
 
 
@@ -33,9 +34,12 @@ def read_feed_token(token: str) -> tuple[int, int] | None:
     """(member id, version) if the token is genuine, whatever the member's current version."""
     try:
         member_id, version, mac = token.split("-", 2)
-        ids = int(member_id), int(version)
     except ValueError:
         return None
+    member, number = parse_id(member_id), parse_id(version)
+    if member is None or number is None:
+        return None
+    ids = member, number
     if not hmac.compare_digest(mac, _mac("feed", f"{ids[0]}:{ids[1]}")):
         return None
     return ids

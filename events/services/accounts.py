@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from events import passwords, tokens
+from events.parsing import parse_id
 from events.services import outbox
 from events.tables import Member
 
@@ -52,21 +54,27 @@ def confirm_bind(password_hash: str) -> str:
 
 async def sign_up(form: SignupForm) -> None:
     """A new address gets a confirmation link; a known one gets a 'you already have an
-    account' mail. The caller shows the same page in both cases."""
+    account' mail. The caller shows the same page in both cases, and every branch does the
+    same work (one member write and one outbox row in one transaction), so the answer time
+    does not tell either."""
     password_hash = await passwords.hash_password_async(form.password)
     existing = (
         await Member.select(Member.id, Member.email_confirmed)
         .where(Member.email == form.email)
         .first()
     )
-    if existing and existing["email_confirmed"]:
-        await outbox.add(
-            "signup_existing",
-            f"signup-existing:{existing['id']}:{tokens.make_link_token('nonce', form.email)}",
-            recipient=existing["id"],
-        )
-        return
     async with Member._meta.db.transaction():
+        if existing and existing["email_confirmed"]:
+            # A write that changes nothing, standing in for the other branches' member write.
+            await Member.update({Member.email_confirmed: True}).where(
+                (Member.id == existing["id"]) & Member.email_confirmed.eq(True)
+            )
+            await outbox.add(
+                "signup_existing",
+                f"signup-existing:{existing['id']}:{tokens.make_link_token('nonce', form.email)}",
+                recipient=existing["id"],
+            )
+            return
         if existing:
             member_id = existing["id"]
             await Member.update(
@@ -96,19 +104,44 @@ def confirm_token(member_id: int, password_hash: str) -> str:
 
 
 async def read_confirm_token(token: str) -> int | None:
-    """The member a genuine, unexpired, latest confirmation link belongs to."""
-    return await _read_bound_token(CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
+    """The member a genuine, unexpired, latest, unused confirmation link belongs to."""
+    row = await _bound_token_row(CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
+    return None if row is None or row["email_confirmed"] else int(row["id"])
 
 
-async def _read_bound_token(purpose: str, token: str, max_age: int) -> int | None:
-    """The member of a genuine, unexpired link token bound to their current password hash
-    (so it stops working once the hash changes: the newest link, used once)."""
-    try:
-        member_id = int(token.split(".", 1)[0])
-    except ValueError:
+async def confirm_link_used(token: str) -> bool:
+    """Whether this is a genuine confirmation link of an account that is confirmed already."""
+    row = await _bound_token_row(CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
+    return row is not None and bool(row["email_confirmed"])
+
+
+async def use_confirm_token(token: str) -> int | None:
+    """Confirm the account of a valid link and return its member, once: the link signs in only
+    while the account is unconfirmed, and one conditional update decides between two
+    concurrent uses."""
+    row = await _bound_token_row(CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
+    if row is None or row["email_confirmed"]:
+        return None
+    done = (
+        await Member.update({Member.email_confirmed: True})
+        .where(
+            (Member.id == row["id"])
+            & Member.email_confirmed.eq(False)
+            & (Member.password_hash == row["password_hash"])
+        )
+        .returning(Member.id)
+    )
+    return int(row["id"]) if done else None
+
+
+async def _bound_token_row(purpose: str, token: str, max_age: int) -> dict[str, Any] | None:
+    """The member row (id, password hash, confirmed) of a genuine, unexpired link token bound
+    to their current password hash (so it stops working once the hash changes)."""
+    member_id = parse_id(token.split(".", 1)[0])
+    if member_id is None:
         return None
     row = (
-        await Member.select(Member.password_hash)
+        await Member.select(Member.id, Member.password_hash, Member.email_confirmed)
         .where((Member.id == member_id) & Member.deleted_at.is_null())
         .first()
     )
@@ -120,11 +153,7 @@ async def _read_bound_token(purpose: str, token: str, max_age: int) -> int | Non
         bind_for={str(member_id): confirm_bind(row["password_hash"])},
         max_age=max_age,
     )
-    return member_id if subject else None
-
-
-async def confirm(member_id: int) -> None:
-    await Member.update({Member.email_confirmed: True}).where(Member.id == member_id)
+    return row if subject else None
 
 
 async def authenticate(email: str, password: str) -> int | None:
@@ -156,11 +185,13 @@ async def create_confirmed_member(email: str, display_name: str, password_hash: 
 
 RESET_PURPOSE = "password-reset"
 RESET_MAX_AGE = 3600
+RESET_NO_ACCOUNT = "password_reset_none"  # an outbox kind the worker skips: see delivery.load
 
 
 async def request_password_reset(email: str) -> None:
-    """Mail a reset link if the address has a confirmed account; silently nothing otherwise
-    (the caller answers the same way in both cases)."""
+    """Mail a reset link if the address has a confirmed account. Otherwise write an outbox row
+    the worker skips (it names no one): the same work either way, so neither the page nor
+    its timing tells whether the address has an account."""
     row = (
         await Member.select(Member.id, Member.password_hash)
         .where(
@@ -171,6 +202,10 @@ async def request_password_reset(email: str) -> None:
         .first()
     )
     if row is None:
+        # Keyed like a real link (per address and second, the address only as a MAC), so a
+        # repeat within the same second is a no-op in both branches alike.
+        stand_in = tokens.make_link_token(RESET_NO_ACCOUNT, "0", normalize_email(email))
+        await outbox.add(RESET_NO_ACCOUNT, f"password-reset:{stand_in}")
         return
     token = tokens.make_link_token(
         RESET_PURPOSE, str(row["id"]), confirm_bind(row["password_hash"])
@@ -183,11 +218,21 @@ async def request_password_reset(email: str) -> None:
 async def read_reset_token(token: str) -> int | None:
     """The member of a genuine, unexpired reset link that has not been used yet (using it
     changes the password hash the token is bound to)."""
-    return await _read_bound_token(RESET_PURPOSE, token, RESET_MAX_AGE)
+    row = await _bound_token_row(RESET_PURPOSE, token, RESET_MAX_AGE)
+    return None if row is None else int(row["id"])
 
 
-async def set_password(member_id: int, password: str) -> None:
+async def use_reset_token(token: str, password: str) -> int | None:
+    """Set a new password through a valid reset link and return its member, once: the update
+    only applies while the password hash the link is bound to is still in place, so of two
+    concurrent uses only one wins."""
+    row = await _bound_token_row(RESET_PURPOSE, token, RESET_MAX_AGE)
+    if row is None:
+        return None
     password_hash = await passwords.hash_password_async(password)
-    await Member.update({Member.password_hash: password_hash, Member.email_confirmed: True}).where(
-        Member.id == member_id
+    done = (
+        await Member.update({Member.password_hash: password_hash, Member.email_confirmed: True})
+        .where((Member.id == row["id"]) & (Member.password_hash == row["password_hash"]))
+        .returning(Member.id)
     )
+    return int(row["id"]) if done else None

@@ -6,6 +6,7 @@ unchanged feed renders to the same bytes and its ETag stays put.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -128,6 +129,18 @@ def discreet_title(event: dict[str, Any], tz: str) -> str:
     return f"Steady: {WEEKDAYS[_local(event['starts_at'], tz).weekday()]} meetup"
 
 
+# RFC 5545 TEXT may not hold control characters other than HTAB (a line break is escaped).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def ical_text(value: object) -> icalendar.vText:
+    """A TEXT value, escaped by the library whatever the property: icalendar types NAME and
+    X-WR-* as unknown and writes them raw, so a CR or LF in a name would start a new line
+    of the feed. Control characters (NUL, ESC, DEL...) are dropped."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return icalendar.vText(_CONTROL.sub("", text))
+
+
 def _clean(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     if len(text) > DESCRIPTION_LIMIT:
@@ -200,11 +213,11 @@ def build_vevent(
     vevent.add("DTSTART", _local(event["starts_at"], tz))
     end = event.get("ends_at") or event["starts_at"]
     vevent.add("DTEND", _local(max(end, event["starts_at"]), tz))
-    vevent.add("SUMMARY", title)
-    vevent.add("DESCRIPTION", _description(event, club_name, url, audience))
+    vevent.add("SUMMARY", ical_text(title))
+    vevent.add("DESCRIPTION", ical_text(_description(event, club_name, url, audience)))
     location = _location(event, show)
     if location:
-        vevent.add("LOCATION", location)
+        vevent.add("LOCATION", ical_text(location))
     vevent.add("URL", url)
     vevent.add("STATUS", "CANCELLED" if cancelled else (status or "CONFIRMED"))
     vevent.add("TRANSP", "TRANSPARENT" if cancelled else "OPAQUE")
@@ -225,11 +238,11 @@ def new_feed(name: str, uid: str, *, url: str = "", description: str = "") -> ic
     cal.add("VERSION", "2.0")
     cal.add("CALSCALE", "GREGORIAN")
     cal.add("UID", uid)
-    cal.add("NAME", name)
-    cal.add("X-WR-CALNAME", name)
+    cal.add("NAME", ical_text(name))
+    cal.add("X-WR-CALNAME", ical_text(name))
     if description:
-        cal.add("DESCRIPTION", description)
-        cal.add("X-WR-CALDESC", description)
+        cal.add("DESCRIPTION", ical_text(description))
+        cal.add("X-WR-CALDESC", ical_text(description))
     if url:
         cal.add("URL", url)
     cal.add("REFRESH-INTERVAL", icalendar.vDuration(REFRESH), parameters={"VALUE": "DURATION"})
@@ -403,4 +416,4 @@ def imip_calendar(
 
 def _cn(name: str) -> str:
     """Display names go in a quoted parameter: a literal double quote would break ical.js."""
-    return " ".join(name.replace('"', "'").split()) or "Steady"
+    return " ".join(_CONTROL.sub("", name).replace('"', "'").split()) or "Steady"

@@ -17,7 +17,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Count
 
-from events import timefmt
+from events import parsing, timefmt
 from events.db import is_unique_violation, write_transaction
 from events.markdown import MAX_SOURCE
 from events.services import greetings, outbox, rsvps
@@ -67,18 +67,30 @@ def activity_list(activities: str) -> list[str]:
     return [a for a in activities.split(",") if a]
 
 
+DIRECTORY_PAGE_SIZE = 50
+DIRECTORY_PAGE_MAX = 10_000
+SEARCH_MAX = 100
+
+
 @dataclass
 class DirectoryFilters:
     kind: str = ""
     activity: str = ""
+    q: str = ""
+    page: int = 1
     messages: list[str] = field(default_factory=list)
 
     def as_query(self) -> dict[str, str]:
-        return {k: v for k, v in (("kind", self.kind), ("activity", self.activity)) if v}
+        """The filters (not the page) as a query string."""
+        values = (("q", self.q), ("kind", self.kind), ("activity", self.activity))
+        return {k: v for k, v in values if v}
+
+    def page_query(self, page: int) -> dict[str, str]:
+        return {**self.as_query(), **({"page": str(page)} if page > 1 else {})}
 
 
 def parse_directory_filters(params: Any, activities: list[str]) -> DirectoryFilters:
-    filters = DirectoryFilters()
+    filters = DirectoryFilters(q=" ".join(str(params.get("q", "")).split())[:SEARCH_MAX])
     kind = str(params.get("kind", "")).strip()
     if kind:
         if kind in {k.value for k in ClubKind}:
@@ -91,16 +103,63 @@ def parse_directory_filters(params: Any, activities: list[str]) -> DirectoryFilt
             filters.activity = activity
         else:
             filters.messages.append(f"No clubs list the activity “{activity}”; showing all.")
+    page = params.get("page")
+    if page is not None and str(page).strip():
+        number = parsing.parse_int(page, 1, DIRECTORY_PAGE_MAX)
+        if number is None:
+            filters.messages.append("That page number wasn't one we could read; showing page 1.")
+        else:
+            filters.page = number
     return filters
 
 
 async def directory_activities() -> list[str]:
-    rows = await Club.select(Club.activities).where(Club.listed.eq(True))
+    rows = await Club.select(Club.activities).where(Club.listed.eq(True)).distinct()
     return sorted({a for r in rows for a in activity_list(r["activities"])})
 
 
-async def directory(filters: DirectoryFilters, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Listed clubs with member count and next event: three queries, whatever the club count."""
+@dataclass(frozen=True)
+class NextEvent:
+    id: int
+    title: str
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class ClubCard:
+    id: int
+    slug: str
+    name: str
+    kind: str
+    timezone: str
+    activity_list: tuple[str, ...]
+    member_count: int
+    next_event: NextEvent | None
+
+
+@dataclass(frozen=True)
+class DirectoryPage:
+    """One page of `/clubs`: at most DIRECTORY_PAGE_SIZE cards, in name order."""
+
+    cards: tuple[ClubCard, ...]
+    filters: DirectoryFilters
+    activities: tuple[str, ...]
+    page: int
+    has_next: bool
+
+    @property
+    def previous_query(self) -> dict[str, str] | None:
+        return self.filters.page_query(self.page - 1) if self.page > 1 else None
+
+    @property
+    def next_query(self) -> dict[str, str] | None:
+        return self.filters.page_query(self.page + 1) if self.has_next else None
+
+
+async def directory_page(params: Any, now: datetime | None = None) -> DirectoryPage:
+    """`/clubs` from its query string, in four statements whatever the number of clubs."""
+    activities = await directory_activities()
+    filters = parse_directory_filters(params, activities)
     query = Club.select(
         Club.id, Club.slug, Club.name, Club.kind, Club.activities, Club.timezone
     ).where(Club.listed.eq(True))
@@ -114,17 +173,39 @@ async def directory(filters: DirectoryFilters, now: datetime | None = None) -> l
             | Club.activities.like(f"%,{a}")
             | Club.activities.like(f"%,{a},%")
         )
-    clubs = await query.order_by(Club.name)
-    if not clubs:
-        return clubs
-    ids = [c["id"] for c in clubs]
-    counts = await member_counts(ids)
-    upcoming = await next_events(ids, now)
-    for c in clubs:
-        c["member_count"] = counts.get(c["id"], 0)
-        c["next_event"] = upcoming.get(c["id"])
-        c["activity_list"] = activity_list(c["activities"])
-    return clubs
+    if filters.q:
+        from events.services.listings import contains  # listings imports this module
+
+        pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
+        query = query.where(contains(Club.name, pattern) | contains(Club.activities, pattern))
+    size = DIRECTORY_PAGE_SIZE
+    rows = (
+        await query.order_by(Club.name, Club.id).limit(size + 1).offset((filters.page - 1) * size)
+    )
+    shown = rows[:size]
+    ids = [c["id"] for c in shown]
+    counts = await member_counts(ids) if ids else {}
+    upcoming = await next_events(ids, now) if ids else {}
+    cards = tuple(
+        ClubCard(
+            id=c["id"],
+            slug=c["slug"],
+            name=c["name"],
+            kind=c["kind"],
+            timezone=c["timezone"],
+            activity_list=tuple(activity_list(c["activities"])),
+            member_count=counts.get(c["id"], 0),
+            next_event=NextEvent(**upcoming[c["id"]]) if c["id"] in upcoming else None,
+        )
+        for c in shown
+    )
+    return DirectoryPage(
+        cards=cards,
+        filters=filters,
+        activities=tuple(activities),
+        page=filters.page,
+        has_next=len(rows) > size,
+    )
 
 
 async def member_counts(club_ids: list[int]) -> dict[int, int]:
@@ -137,18 +218,20 @@ async def member_counts(club_ids: list[int]) -> dict[int, int]:
 
 
 async def next_events(club_ids: list[int], now: datetime | None = None) -> dict[int, dict]:
-    """Each club's next scheduled event, in one query (a window function both engines run)."""
+    """Each club's next scheduled event, in one query over these clubs' events only."""
     rows = await Event.select(Event.id, Event.club, Event.title, Event.starts_at).where(
         Event.club.is_in(club_ids),
         WhereRaw(
-            "event.id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER "
-            "(PARTITION BY club ORDER BY starts_at, id) AS rn FROM event "
-            "WHERE status = {} AND starts_at >= {}) AS ranked WHERE rn = 1)",
+            "event.id = (SELECT e.id FROM event AS e WHERE e.club = event.club "
+            "AND e.status = {} AND e.starts_at >= {} ORDER BY e.starts_at, e.id LIMIT 1)",
             EventStatus.scheduled.value,
             now or timefmt.utcnow(),
         ),
     )
-    return {int(r["club"]): r for r in rows}
+    return {
+        int(r["club"]): {"id": r["id"], "title": r["title"], "starts_at": r["starts_at"]}
+        for r in rows
+    }
 
 
 # ---------------------------------------------------------------- one club

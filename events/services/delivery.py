@@ -396,6 +396,8 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
             return Skip("no link token")
         if kind == "password_reset" and not member:
             return Skip("a password reset mail needs a member")
+    elif kind == "password_reset_none":
+        return Skip("a password reset for an address with no account: nothing to send")
     elif kind not in ("signup_existing", "account_deleted"):
         return Skip(f"unknown mail kind {kind!r}")
     return mail

@@ -16,6 +16,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from events.db import is_unique_violation, write_transaction
 from events.forms import EventValues, local_of
+from events.parsing import parse_int
 from events.services import outbox, rsvps, series
 from events.services.attendees import as_chosen
 from events.tables import (
@@ -431,12 +432,10 @@ def check_role(name: str, spots_text: str) -> tuple[int, dict[str, str]]:
         errors["role_name"] = "Name the role, e.g. Greeter."
     elif len(name) > ROLE_NAME_MAX:
         errors["role_name"] = f"Keep the role name to {ROLE_NAME_MAX} characters."
-    spots = 0
-    text = spots_text.strip() or "1"
-    if not text.isdigit() or not 1 <= int(text) <= ROLE_SPOTS_MAX:
+    spots = parse_int(spots_text.strip() or "1", 1, ROLE_SPOTS_MAX)
+    if spots is None:
+        spots = 0
         errors["role_spots"] = f"Spots must be a whole number from 1 to {ROLE_SPOTS_MAX}."
-    else:
-        spots = int(text)
     return spots, errors
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
 
-from events import timefmt
+from events import parsing, timefmt
+from events.services.clubs import SLUG_RE
 from events.tables import Club, Event, EventStatus, Rsvp, RsvpStatus
 
 # Activities people can filter by even before any event uses them.
@@ -86,10 +87,20 @@ def parse_filters(params: Any, activities: list[str]) -> EventFilters:
         filters.messages.append(f"No events for the activity “{activity[:40]}”; showing all.")
     else:
         filters.activity = activity
-    filters.club = str(params.get("club", "")).strip().lower()[:60]
+    club = str(params.get("club", "")).strip().lower()
+    if club and not SLUG_RE.match(club):
+        # Never echoed: it may end up in a calendar feed's name.
+        filters.messages.append("That club isn't one we know; showing all clubs.")
+    else:
+        filters.club = club
     for key, attr, label in (("from", "start", "From"), ("to", "end", "To")):
         try:
-            setattr(filters, attr, timefmt.parse_date(params.get(key)))
+            setattr(filters, attr, parsing.parse_date(params.get(key)))
+        except parsing.DateOutOfRange:
+            filters.messages.append(
+                f"“{label}” should be a date between {parsing.YEAR_MIN} and "
+                f"{parsing.YEAR_MAX}; it was ignored."
+            )
         except ValueError:
             filters.messages.append(f"“{label}” should be a date like 2026-12-05; it was ignored.")
     if filters.start and filters.end and filters.end < filters.start:

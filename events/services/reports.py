@@ -10,6 +10,7 @@ from typing import Any
 
 from events import tokens
 from events.db import write_transaction
+from events.parsing import parse_id
 from events.services.greetings import REPORT_REF
 from events.tables import Event, Member, Report, WelcomeNote
 
@@ -23,14 +24,6 @@ class ReportError(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-def parse_id(text: str | None) -> int | None:
-    try:
-        value = int(str(text).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**31 else None
 
 
 async def _event_in_club(subject_id: int, club_id: int) -> bool:

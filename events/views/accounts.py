@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import passwords, ratelimit
+from events import login_throttle, passwords, ratelimit
 from events.auth import (
     current_member,
     end_all_sessions,
@@ -21,7 +21,6 @@ from events.templating import render
 from events.timefmt import utcnow
 from events.views import feeds
 
-LOGIN_LIMIT = (10, 300)  # attempts per 5 minutes, per address and per client
 SIGNUP_LIMIT = (10, 3600)
 
 
@@ -46,20 +45,20 @@ async def login(request: Request) -> Response:
     data = await form_data(request)
     email = accounts.normalize_email(data.get("email", ""))[:254]
     next_path = safe_next(data.get("next"))
-    redis = request.app.state.redis
-    allowed = await ratelimit.allow(redis, f"login:ip:{client_ip(request)}", *LOGIN_LIMIT)
-    allowed = await ratelimit.allow(redis, f"login:email:{email}", *LOGIN_LIMIT) and allowed
-    if not allowed:
+    attempt = login_throttle.LoginAttempt(request.app.state.redis, email, client_ip(request))
+    if not await attempt.start():
+        message = "Too many tries. Please wait a few minutes and try again."
+        if attempt.unfamiliar:
+            message = (
+                "Too many tries for this account from places it does not usually sign in from. "
+                "Sign in where you usually do, or reset your password by email."
+            )
         return render(
             request,
             "login.html",
-            {
-                "next": next_path,
-                "email": email,
-                "message": "Too many tries. Please wait a few minutes and try again.",
-            },
+            {"next": next_path, "email": email, "message": message},
             status_code=429,
-            headers={"Retry-After": "300"},
+            headers={"Retry-After": str(attempt.retry_after)},
         )
     member_id = await accounts.authenticate(email, data.get("password", "")[:200])
     if member_id is None:
@@ -73,6 +72,7 @@ async def login(request: Request) -> Response:
             },
             status_code=422,
         )
+    await attempt.succeeded()
     await end_session(request, Response())  # a fresh session id on every login
     response = RedirectResponse(next_path, status_code=303)
     await start_session(response, member_id)
@@ -118,25 +118,28 @@ async def signup_sent(request: Request) -> Response:
 
 async def signup_confirm_page(request: Request) -> Response:
     token = request.query_params.get("token", "")[:200]
-    valid = await accounts.read_confirm_token(token) is not None
-    return render(
-        request,
-        "signup_confirm.html",
-        {"token": token, "valid": valid},
-        status_code=200 if valid else 410,
-    )
+    if await accounts.read_confirm_token(token) is None:
+        return await _confirm_link_refused(request, token)
+    return render(request, "signup_confirm.html", {"token": token, "valid": True})
 
 
 async def signup_confirm(request: Request) -> Response:
     data = await form_data(request)
-    member_id = await accounts.read_confirm_token(data.get("token", "")[:200])
+    token = data.get("token", "")[:200]
+    member_id = await accounts.use_confirm_token(token)
     if member_id is None:
-        return render(request, "signup_confirm.html", {"valid": False}, status_code=410)
-    await accounts.confirm(member_id)
+        return await _confirm_link_refused(request, token)
     await end_session(request, Response())
     response = RedirectResponse("/account", status_code=303)
     await start_session(response, member_id)
     return response
+
+
+async def _confirm_link_refused(request: Request, token: str) -> Response:
+    """A link that signed someone in once never does again: say so, and offer to log in."""
+    if await accounts.confirm_link_used(token):
+        return render(request, "link_used.html", {"purpose": "signup"}, status_code=410)
+    return render(request, "signup_confirm.html", {"valid": False}, status_code=410)
 
 
 async def account(request: Request) -> Response:
@@ -199,12 +202,12 @@ async def password_forgot(request: Request) -> Response:
 
 async def password_reset_form(request: Request) -> Response:
     token = request.query_params.get("token", "")[:200]
-    valid = await accounts.read_reset_token(token) is not None
+    if await accounts.read_reset_token(token) is None:
+        return _reset_link_refused(request)
     return render(
         request,
         "password_reset.html",
-        {"token": token, "valid": valid, "errors": {}},
-        status_code=200 if valid else 410,
+        {"token": token, "valid": True, "errors": {}},
         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
     )
 
@@ -212,9 +215,8 @@ async def password_reset_form(request: Request) -> Response:
 async def password_reset(request: Request) -> Response:
     data = await form_data(request)
     token = data.get("token", "")[:200]
-    member_id = await accounts.read_reset_token(token)
-    if member_id is None:
-        return render(request, "password_reset.html", {"valid": False}, status_code=410)
+    if await accounts.read_reset_token(token) is None:
+        return _reset_link_refused(request)
     password = data.get("password", "")
     if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
         errors = {"password": f"Use {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters."}
@@ -224,11 +226,25 @@ async def password_reset(request: Request) -> Response:
             {"token": token, "valid": True, "errors": errors},
             status_code=422,
         )
-    await accounts.set_password(member_id, password)
+    member_id = await accounts.use_reset_token(token, password)
+    if member_id is None:  # used meanwhile, by a concurrent request
+        return _reset_link_refused(request)
     await end_all_sessions(member_id)  # every other device is signed out
     response = RedirectResponse("/account", status_code=303)
     await start_session(response, member_id)
     return response
+
+
+def _reset_link_refused(request: Request) -> Response:
+    # Using a reset link changes the password hash it is bound to, so a used link and an
+    # expired one look alike here: the page covers both and offers to log in.
+    return render(
+        request,
+        "link_used.html",
+        {"purpose": "reset"},
+        status_code=410,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
 
 
 routes = [

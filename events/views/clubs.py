@@ -15,6 +15,7 @@ from events import changes, ratelimit, timefmt
 from events import tokens as svc_tokens
 from events.auth import CurrentMember, current_member, login_redirect
 from events.markdown import render_markdown
+from events.parsing import parse_id, path_id
 from events.services import clubs as svc
 from events.services import greetings as greet
 from events.services import listings
@@ -45,12 +46,12 @@ def swap_status(request: Request, status: int) -> int:
 
 
 async def directory(request: Request) -> Response:
-    activities = await svc.directory_activities()
-    filters = svc.parse_directory_filters(request.query_params, activities)
+    page = await svc.directory_page(request.query_params)
     context = {
-        "clubs": await svc.directory(filters),
-        "filters": filters,
-        "activities": activities,
+        "clubs": page.cards,
+        "filters": page.filters,
+        "activities": page.activities,
+        "directory": page,
     }
     return render(request, "clubs.html", context, block="club_list")
 
@@ -161,14 +162,6 @@ async def greeting_choice(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------- welcome notes
-
-
-def parse_id(text: str | None) -> int | None:
-    try:
-        value = int(str(text).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**31 else None
 
 
 def read_ref(
@@ -336,9 +329,7 @@ async def team_action(request: Request) -> Response:
     member, club = await organizer_club(request)
     if member is None:
         return login_redirect(request, f"/clubs/{club['slug']}/team")
-    target = parse_id(str(request.path_params["member_id"]))
-    if target is None:
-        raise HTTPException(404, "That person isn't a member of this club.")
+    target = path_id(request, "member_id")
     action = request.path_params["action"]
     data = await form_data(request)
     try:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from piccolo.columns import Column
-from piccolo.query.functions.aggregate import Count, Max, Sum
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -25,10 +24,13 @@ from starlette.routing import Route
 
 from events import timefmt
 from events.auth import current_member, login_redirect
+from events.parsing import path_id
 from events.services import calendar as ics
+from events.services import feeds as feed_svc
 from events.services import listings
+from events.services.feeds import WINDOW_AHEAD, FeedRow, Fingerprint, Scope
 from events.settings import get_settings
-from events.tables import Club, Event, EventStatus, Member, Membership, Rsvp, RsvpStatus
+from events.tables import Club, Event, Member, Membership, RsvpStatus
 from events.templating import render, wants_fragment
 from events.tokens import feed_token, read_feed_token
 
@@ -50,168 +52,16 @@ class RedactFeedTokens(logging.Filter):
 
 logging.getLogger("uvicorn.access").addFilter(RedactFeedTokens())
 
-WINDOW_BACK = timedelta(days=30)
-WINDOW_AHEAD = timedelta(days=365)
 # Bump when the rendering changes, so every ETag changes with it.
-FORMAT = "steady-feed-1"
+FORMAT = "steady-feed-2"
 MAX_AGE = 300
 RENDER_CACHE_TTL = 3600
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-CANCELLED = EventStatus.cancelled.value
-
-_EVENT_FIELDS = (
-    "id",
-    "title",
-    "starts_at",
-    "ends_at",
-    "location",
-    "location_hint",
-    "online_url",
-    "details_for_attendees_only",
-    "description",
-    "status",
-    "cancel_reason",
-    "cancelled_at",
-    "sequence",
-    "created_at",
-    "updated_at",
-)
-_PROBE_FIELDS = ("id", "starts_at", "ends_at", "status", "sequence", "updated_at")
-_CLUB_FIELDS = ("slug", "name", "timezone", "kind", "updated_at")
-
-
-def _columns(base: Any, fields: tuple[str, ...]) -> list[Column]:
-    """`base` is Event or a foreign key to it (Rsvp.event): the same columns either way."""
-    cols = [getattr(base, f).as_alias(f) for f in fields]
-    cols += [getattr(base.club, f).as_alias(f"club_{f}") for f in _CLUB_FIELDS]
-    return cols
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-# --- what a feed holds ------------------------------------------------------------------
-
-
-@dataclass
-class Scope:
-    """The rows of one feed: a where-clause on events (or on a member's RSVPs)."""
-
-    key: str  # part of the ETag: what was asked for
-    club_slug: str = ""
-    filters: listings.EventFilters | None = None
-    member_id: int | None = None
-
-    def _base(self) -> Any:
-        return Rsvp.event if self.member_id is not None else Event
-
-    def _where(self, query: Any, now: datetime, *, kept: bool) -> Any:
-        ev = self._base()
-        cutoff = now - WINDOW_BACK
-        if kept:
-            # Window: 30 days back (cancelled ones 30 days after the cancellation) to a year on.
-            query = query.where(
-                (ev.ends_at >= cutoff) | ((ev.status == CANCELLED) & (ev.cancelled_at >= cutoff))
-            ).where(ev.starts_at < now + WINDOW_AHEAD)
-        if self.member_id is not None:
-            query = query.where(Rsvp.member == self.member_id)
-        if self.club_slug:
-            query = query.where(ev.club.slug == self.club_slug)
-        f = self.filters
-        if f is not None:
-            if f.activity:
-                query = query.where(ev.activity == f.activity)
-            if f.club:
-                query = query.where(ev.club.slug == f.club)
-            if f.q:
-                pattern = "%" + f.q.replace("%", "").replace("_", "") + "%"
-                query = query.where(
-                    listings.contains(ev.title, pattern) | listings.contains(ev.club.name, pattern)
-                )
-            # Dates are in each club's zone: widen by a day here, cut exactly in _keep.
-            if f.start:
-                query = query.where(
-                    ev.ends_at >= datetime.combine(f.start, time.min, UTC) - timedelta(days=1)
-                )
-            if f.end:
-                query = query.where(
-                    ev.starts_at < datetime.combine(f.end, time.max, UTC) + timedelta(days=1)
-                )
-        return query
-
-    def _keep(self, row: dict[str, Any]) -> bool:
-        f = self.filters
-        if f is None or not (f.start or f.end):
-            return True
-        day = timefmt.to_local(row["starts_at"], row["club_timezone"]).date()
-        return (not f.start or day >= f.start) and (not f.end or day <= f.end)
-
-    async def fetch(self, fields: tuple[str, ...], now: datetime) -> list[dict[str, Any]]:
-        """Rows in the window, before the exact local-date cut (see `keep`)."""
-        cols = _columns(self._base(), fields)
-        if self.member_id is not None:
-            cols += [
-                Rsvp.status.as_alias("rsvp_status"),
-                Rsvp.updated_at.as_alias("rsvp_updated_at"),
-            ]
-        return await self._where(_select(self, cols), now, kept=True)
-
-    def keep(self, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        found = [r for r in found if self._keep(r)]
-        found.sort(key=lambda r: (_utc(r["starts_at"]), r["id"]))
-        return found
-
-    async def rows(self, fields: tuple[str, ...], now: datetime) -> list[dict[str, Any]]:
-        return self.keep(await self.fetch(fields, now))
-
-    async def fingerprint(self, now: datetime) -> Fingerprint:
-        """The same summary as `Fingerprint.of(fetch(...))`, computed by the database."""
-        if self.member_id is not None:
-            raise ValueError("aggregate fingerprints are for public feeds")
-        query = Event.select(
-            Count(Event.id, alias="count"),
-            Sum(Event.id, alias="id_sum"),
-            Sum(Event.sequence, alias="seq_sum"),
-            Max(Event.updated_at, alias="max_updated"),
-            Max(Event.club.updated_at, alias="max_club_updated"),
-            Max(Event.starts_at, alias="max_start"),
-        )
-        row = await self._where(query, now, kept=True).first()
-        return Fingerprint.normalise(row or {})
-
-    async def dropped_since(self, now: datetime) -> datetime | None:
-        """When the last row left the window (ended, or cancelled, 30 days ago): the feed
-        changed then even though no row did."""
-        ev = self._base()
-        cutoff = now - WINDOW_BACK
-        table = Rsvp if self.member_id is not None else Event
-        latest: list[datetime] = []
-        for column, condition in (
-            (ev.ends_at, ev.ends_at < cutoff),
-            (ev.cancelled_at, (ev.status == CANCELLED) & (ev.cancelled_at < cutoff)),
-        ):
-            query = self._where(table.select(Max(column, alias="latest")), now, kept=False)
-            row = await query.where(condition).first()
-            if row and row.get("latest"):
-                latest.append(_utc(_as_datetime(row["latest"])) + WINDOW_BACK)
-        return min(max(latest), now) if latest else None
-
-
-def _select(scope: Scope, cols: list[Column]) -> Any:
-    table = Rsvp if scope.member_id is not None else Event
-    return table.select(*cols)
-
-
-def _as_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
-
-
-# --- validators -------------------------------------------------------------------------
+# Room kept under the size bound for the calendar's own lines (name, URL, refresh...).
+HEAD_ROOM = 4_096
+_EVENT_FIELDS = feed_svc.EVENT_FIELDS
+_PROBE_FIELDS = feed_svc.PROBE_FIELDS
+_utc = feed_svc.utc
 
 
 @dataclass
@@ -220,55 +70,14 @@ class Validators:
     last_modified: datetime
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    """What changes whenever a public feed's rows do: how many, which (sum of ids), their
-    sequences, and the latest change of an event or its club."""
-
-    count: int
-    id_sum: int
-    seq_sum: int
-    max_updated: datetime | None
-    max_club_updated: datetime | None
-    max_start: datetime | None
-
-    @classmethod
-    def normalise(cls, row: dict[str, Any]) -> Fingerprint:
-        def stamp(value: Any) -> datetime | None:
-            return _utc(_as_datetime(value)).replace(microsecond=0) if value else None
-
-        return cls(
-            count=int(row.get("count") or 0),
-            id_sum=int(row.get("id_sum") or 0),
-            seq_sum=int(row.get("seq_sum") or 0),
-            max_updated=stamp(row.get("max_updated")),
-            max_club_updated=stamp(row.get("max_club_updated")),
-            max_start=stamp(row.get("max_start")),
-        )
-
-    @classmethod
-    def of(cls, rows: list[dict[str, Any]]) -> Fingerprint:
-        def latest(key: str) -> datetime | None:
-            return max((_utc(r[key]) for r in rows if r.get(key)), default=None)
-
-        return cls.normalise(
-            {
-                "count": len(rows),
-                "id_sum": sum(r["id"] for r in rows),
-                "seq_sum": sum(r["sequence"] or 0 for r in rows),
-                "max_updated": latest("updated_at"),
-                "max_club_updated": latest("club_updated_at"),
-                "max_start": latest("starts_at"),
-            }
-        )
-
-
 def fingerprint_validators(
     scope: Scope, fp: Fingerprint, dropped: datetime | None, extra: str = ""
 ) -> Validators:
     settings = get_settings()
     text = f"{FORMAT}|{settings.base_url}|{scope.key}|{extra}|{fp}"
-    stamps = [EPOCH, *(t for t in (fp.max_updated, fp.max_club_updated, dropped) if t)]
+    # `last_ended`: the split between ended and upcoming events moved then (see `_render`).
+    moments = (fp.max_updated, fp.max_club_updated, fp.last_ended, dropped)
+    stamps = [EPOCH, *(t for t in moments if t)]
     if fp.max_start:
         # The feed also changes when an event enters the window a year ahead.
         stamps.append(min(fp.max_start - WINDOW_AHEAD, timefmt.utcnow()))
@@ -277,10 +86,15 @@ def fingerprint_validators(
 
 
 def validators(
-    scope: Scope, rows: list[dict[str, Any]], dropped: datetime | None, extra: str = ""
+    scope: Scope,
+    rows: Sequence[Mapping[str, Any]],
+    dropped: datetime | None,
+    extra: str = "",
+    now: datetime | None = None,
 ) -> Validators:
     """ETag and Last-Modified from what decides the bytes: the rows' ids and change stamps,
-    the clubs' change stamps, the request's scope and the code's format version."""
+    the clubs' change stamps, the request's scope and the code's format version (and, for a
+    feed, which rows already ended: the size bound keeps upcoming ones first)."""
     settings = get_settings()
     digest = hashlib.sha256(f"{FORMAT}|{settings.base_url}|{scope.key}|{extra}".encode())
     stamps = [EPOCH]
@@ -289,11 +103,14 @@ def validators(
     for r in rows:
         updated = _utc(r["updated_at"]) or EPOCH
         club_updated = _utc(r.get("club_updated_at")) or EPOCH
+        ended = now is not None and _utc(r["ends_at"]) < now
         digest.update(
             f"|{r['id']}:{updated.isoformat()}:{r['sequence']}:{r['status']}:"
-            f"{club_updated.isoformat()}:{r.get('rsvp_status', '')}".encode()
+            f"{club_updated.isoformat()}:{r.get('rsvp_status', '')}:{ended}".encode()
         )
         stamps += [updated, club_updated, _utc(r["starts_at"]) - WINDOW_AHEAD]
+        if ended:
+            stamps.append(_utc(r["ends_at"]))
         if r.get("rsvp_updated_at"):
             stamps.append(_utc(r["rsvp_updated_at"]))
     last = max(stamps).replace(microsecond=0)
@@ -351,7 +168,7 @@ async def _respond(
     def check(dropped: datetime | None) -> Validators:
         if public:
             return fingerprint_validators(scope, probe, dropped, extra)
-        return validators(scope, probe, dropped, extra)
+        return validators(scope, probe, dropped, extra, now)
 
     v = check(dropped)
     headers = _headers(v, private=private, filename=filename)
@@ -365,15 +182,14 @@ async def _respond(
         headers = _headers(v, private=private, filename=filename)
     body = await _cached(request, v.etag)
     if body is None:
-        fetched = await scope.fetch(_EVENT_FIELDS, now)
-        rows = scope.keep(fetched)
+        found = await feed_svc.feed_rows(scope, now)
         # Rows may have changed since the probe: the headers must describe these bytes.
         if public:
-            v = fingerprint_validators(scope, Fingerprint.of(fetched), dropped, extra)
+            v = fingerprint_validators(scope, found.fingerprint, dropped, extra)
         else:
-            v = validators(scope, rows, dropped, extra)
+            v = validators(scope, [r.as_dict() for r in found.rows], dropped, extra, now)
         headers = _headers(v, private=private, filename=filename)
-        body = render_body(rows)
+        body = render_body(found.rows, now)
         await _store(request, v.etag, body)
     return Response(body, media_type="text/calendar", headers=headers)
 
@@ -406,8 +222,31 @@ async def _store(request: Request, etag: str, body: bytes) -> None:
 # --- rendering --------------------------------------------------------------------------
 
 
+def _bounded(
+    vevents: list[tuple[Mapping[str, Any], str, bytes]], now: datetime
+) -> list[tuple[Mapping[str, Any], str, bytes]]:
+    """The VEVENTs that fit in MAX_BYTES with their VTIMEZONEs: upcoming events first
+    (nearest first), then those that already ended (latest first); back in start order."""
+    upcoming = [v for v in vevents if _utc(v[0]["ends_at"]) >= now]
+    ended = [v for v in vevents if _utc(v[0]["ends_at"]) < now]
+    ended.reverse()
+    budget = feed_svc.MAX_BYTES - HEAD_ROOM
+    zones: set[str] = set()
+    kept = []
+    for v in [*upcoming, *ended]:
+        zone = ics.zone_name(v[1])
+        cost = len(v[2]) + (0 if zone in zones else len(ics.vtimezone(zone).to_ical()))
+        if cost > budget:
+            break
+        budget -= cost
+        zones.add(zone)
+        kept.append(v)
+    kept.sort(key=lambda v: (_utc(v[0]["starts_at"]), v[0]["id"]))
+    return kept
+
+
 def _render(
-    rows: list[dict[str, Any]],
+    rows: Sequence[FeedRow | Mapping[str, Any]],
     *,
     name: str,
     uid: str,
@@ -416,11 +255,13 @@ def _render(
     private: bool = False,
     discreet: bool = False,
     barred: frozenset[str] = frozenset(),
+    now: datetime | None = None,
 ) -> bytes:
     s = get_settings()
     cal = ics.new_feed(name, uid, url=url)
-    vevents = []
-    for row in rows:
+    rendered = []
+    for item in rows:
+        row = item.as_dict() if isinstance(item, FeedRow) else item
         status = None
         audience = ics.Audience()
         if private:
@@ -432,8 +273,10 @@ def _render(
         vevent = ics.vevent_ics(
             row, base_url=s.base_url, hostname=s.hostname, audience=audience, status=status
         )
-        vevents.append((row["club_timezone"], vevent))
-    last = max((_utc(r["updated_at"]) for r in rows), default=None)
+        rendered.append((row, row["club_timezone"], vevent))
+    kept = _bounded(rendered, now or timefmt.utcnow())
+    last = max((_utc(r["updated_at"]) for r, _, _ in kept), default=None)
+    vevents = [(zone, vevent) for _, zone, vevent in kept]
     return ics.assemble(cal, vevents, fallback_zone=fallback_zone, last_modified=last)
 
 
@@ -445,6 +288,8 @@ async def site_feed(request: Request) -> Response:
     wanted = request.query_params.get("activity")
     activities = await listings.activity_names() if wanted else []
     filters = listings.parse_filters(request.query_params, activities)
+    if filters.club and not await Club.exists().where(Club.slug == filters.club):
+        raise HTTPException(404, "We couldn't find that club.")
     query = filters.as_query()
     key = "site?" + urlencode(sorted(query.items()))
     s = get_settings()
@@ -457,7 +302,9 @@ async def site_feed(request: Request) -> Response:
         name, uid = "Steady: all events", f"steady-site@{s.hostname}"
     scope = Scope(key=key, filters=filters)
     url = f"{s.base_url}/?{urlencode(query)}" if query else f"{s.base_url}/"
-    return await _respond(request, scope, lambda rows: _render(rows, name=name, uid=uid, url=url))
+    return await _respond(
+        request, scope, lambda rows, now: _render(rows, name=name, uid=uid, url=url, now=now)
+    )
 
 
 async def club_feed(request: Request) -> Response:
@@ -472,9 +319,10 @@ async def club_feed(request: Request) -> Response:
     scope = Scope(key=f"club:{club['id']}", club_slug=club["slug"])
     extra = f"{club['name']}|{club['timezone']}|{_utc(club['updated_at'])}"
 
-    def render_club(rows: list[dict[str, Any]]) -> bytes:
+    def render_club(rows: Sequence[FeedRow], now: datetime) -> bytes:
         return _render(
             rows,
+            now=now,
             name=f"{club['name']} (Steady)",
             uid=f"steady-club-{club['id']}@{s.hostname}",
             url=f"{s.base_url}/clubs/{club['slug']}",
@@ -485,10 +333,12 @@ async def club_feed(request: Request) -> Response:
 
 
 async def event_feed(request: Request) -> Response:
-    event_id = int(request.path_params["id"])
-    if not 0 < event_id < 2**31:
-        raise HTTPException(404)
-    row = await Event.select(*_columns(Event, _EVENT_FIELDS)).where(Event.id == event_id).first()
+    event_id = path_id(request)
+    row = (
+        await Event.select(*feed_svc.columns(Event, _EVENT_FIELDS))
+        .where(Event.id == event_id)
+        .first()
+    )
     if row is None:
         raise HTTPException(404, "We couldn't find that event. It may have been removed.")
     s = get_settings()
@@ -530,14 +380,15 @@ async def member_feed(request: Request) -> Response:
     extra = f"discreet={discreet}|barred={','.join(sorted(barred))}"
     uid = f"steady-private-{hashlib.sha256(token.encode()).hexdigest()[:16]}@{s.hostname}"
 
-    def render_private(rows: list[dict[str, Any]]) -> bytes:
+    def render_private(rows: Sequence[FeedRow], now: datetime) -> bytes:
         shown = [
             r
             for r in rows
-            if r["rsvp_status"] in (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
+            if r.rsvp_status in (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
         ]
         return _render(
             shown,
+            now=now,
             name="Steady: my events",
             uid=uid,
             private=True,

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from events import tokens
 from events.auth import current_member, login_redirect
+from events.parsing import parse_id, path_id
 from events.services import delivery, mailerrors
 from events.tables import Member, Membership, Outbox, OutboxState, Role
 from events.templating import render
@@ -22,10 +23,7 @@ UNSUBSCRIBE_MAX_AGE = 365 * 86400  # links in old mails keep working for a year
 
 def _unsubscribe_member(token: str) -> int | None:
     subject = tokens.read_link_token(UNSUBSCRIBE_PURPOSE, token[:200], max_age=UNSUBSCRIBE_MAX_AGE)
-    try:
-        return int(subject) if subject else None
-    except ValueError:
-        return None
+    return parse_id(subject)
 
 
 async def unsubscribe(request: Request) -> Response:
@@ -99,7 +97,7 @@ async def retry_mail(request: Request) -> Response:
     member = current_member(request)
     if member is None:
         return login_redirect(request, "/outbox/failed")
-    outbox_id = request.path_params["outbox_id"]
+    outbox_id = path_id(request, "outbox_id")
     clubs = await _organized_clubs(member.id)
     allowed = clubs and await Outbox.exists().where((Outbox.id == outbox_id) & _in_clubs(clubs))
     if not allowed:

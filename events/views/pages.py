@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from events.auth import current_member
 from events.markdown import render_markdown
+from events.parsing import path_id
 from events.services import attendees, events_admin, listings, rsvps
 from events.services.permissions import is_blocked
 from events.tables import Club, Rsvp, RsvpStatus
@@ -31,16 +32,6 @@ async def home(request: Request) -> Response:
         "clubs": clubs,
     }
     return render(request, "home.html", context, block="event_list")
-
-
-def path_id(request: Request, name: str = "id") -> int:
-    try:
-        value = int(request.path_params[name])
-    except (KeyError, ValueError):
-        raise HTTPException(404) from None
-    if not 0 < value < 2**31:
-        raise HTTPException(404)
-    return value
 
 
 async def load_event(request: Request) -> dict:

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from events import ratelimit
 from events.auth import current_member, login_redirect
+from events.parsing import path_id
 from events.services import reports as svc
 from events.templating import render
 from events.views.clubs import form_data, load_club, organizer_club
@@ -100,7 +101,7 @@ async def resolve(request: Request) -> Response:
     member, club = await organizer_club(request)
     if member is None:
         return login_redirect(request, f"/clubs/{club['slug']}/reports")
-    if not await svc.resolve(club["id"], int(request.path_params["id"])):
+    if not await svc.resolve(club["id"], path_id(request)):
         raise HTTPException(404, "That report isn't one of this club's.")
     return RedirectResponse(f"/clubs/{club['slug']}/reports?resolved=1", status_code=303)
 

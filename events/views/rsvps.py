@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from events.auth import current_member, login_redirect
 from events.db import is_unique_violation
+from events.parsing import ID_MAX, parse_int
 from events.services import rsvps
 from events.services.permissions import is_organizer
 from events.tables import Event, RsvpStatus
@@ -71,9 +72,8 @@ async def rsvp(request: Request) -> Response:
     form = await request.form()
     response = str(form.get("response", "")).strip().lower()
     guests_text = str(form.get("guests", "") or "0").strip()
-    try:
-        guests = int(guests_text)
-    except ValueError:
+    guests = parse_int(guests_text, 0, ID_MAX)
+    if guests is None:
         return await render_panel(
             request, event_id, error="Guests should be a whole number.", status_code=422
         )
