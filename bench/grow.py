@@ -245,10 +245,10 @@ async def measure() -> list[tuple[str, str, int, int, int, float, float]]:
 async def forget_caches(redis: Any) -> None:
     """Empty the page and feed caches (the bench's own embedded Redis): the next request
     renders."""
-    from events.pagecache import bump_version
+    from events.changes import announce
 
     await redis.flushdb()
-    await bump_version(redis)
+    await announce(redis)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from events.auth import SessionBackend
 from events.csrf import CrossOriginProtection
 from events.db import ReusingSQLiteEngine
-from events.pagecache import PageCache
+from events.pagecache import PageCache, PageStore
 from events.queue import OutboxEnqueueMiddleware
 from events.redis_conn import arq_pool, redis_client
 from events.routes import build_routes
@@ -44,9 +44,11 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
             app.state.arq = await arq_pool(settings.redis_url)
         except Exception as exc:  # noqa: BLE001 - the site works without Redis; mail waits
             log.warning("Redis unavailable at start-up (%s); mail is queued by the cron job", exc)
+        await app.state.page_store.start(app.state.redis, settings.redis_url)
     try:
         yield
     finally:
+        await app.state.page_store.stop()
         if app.state.arq is not None:
             await app.state.arq.aclose()
         if app.state.redis is not None:
@@ -59,7 +61,15 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
+    page_store = PageStore()
     middleware = [
+        # Outermost: a kept page is served before any other layer runs. It holds the security
+        # headers and its own gzip copy (GZip inside sees identity requests for it).
+        Middleware(
+            PageCache,
+            store=page_store,
+            allowed_host=settings.hostname if settings.is_prod else None,
+        ),
         Middleware(SecurityHeadersMiddleware),
         Middleware(
             GZipMiddleware,
@@ -71,7 +81,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings.is_prod:
         middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=[settings.hostname]))
     middleware += [
-        Middleware(PageCache),
         Middleware(CrossOriginProtection),
         Middleware(AuthenticationMiddleware, backend=SessionBackend()),
         Middleware(OutboxEnqueueMiddleware),
@@ -85,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_body_size=MAX_BODY,
     )
     app.state.settings = settings
+    app.state.page_store = page_store
     app.state.redis = None
     app.state.arq = None
     return app

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,6 +40,7 @@ async def flush_redis() -> None:
         await redis.flushdb()
     finally:
         await redis.aclose()
+    await data_changed()  # the tables were emptied too: no page kept from before is true now
 
 
 async def make_member(
@@ -121,12 +125,23 @@ async def post(
 
 
 async def data_changed() -> None:
-    """Tell the page cache that data changed behind the app's back (a direct table update in a
-    test); in the product every change goes through a request that does this."""
-    from events.pagecache import bump_version
+    """Tell the page cache that data changed behind the app's back (rows a builder inserted
+    directly): every page drops in this process at once and in the other processes when the
+    message reaches them. In the product the services report their own changes."""
+    from events.changes import announce
 
     redis = redis_client(get_settings().redis_url or "")
     try:
-        await bump_version(redis)
+        await announce(redis)
     finally:
         await redis.aclose()
+
+
+async def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait, with a deadline, for something another task or process does (a pub/sub message
+    arriving); fails when it doesn't happen in time."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {seconds} s")
+        await asyncio.sleep(0.005)

@@ -7,9 +7,8 @@ import pytest
 from piccolo_api.session_auth.tables import SessionsBase
 
 from events.auth import SESSION_COOKIE
-from events.pagecache import VERSION_KEY
 from tests import helpers
-from tests.helpers import post
+from tests.helpers import post, wait_for
 
 
 async def test_second_anonymous_view_is_served_from_cache_as_the_same_bytes(client, other_client):
@@ -49,10 +48,15 @@ async def test_signed_in_pages_are_never_cached(client):
         assert response.headers["cache-control"] == "no-store"
 
 
-async def test_a_fresh_redis_starts_a_new_version(app, client):
+async def test_a_lost_subscription_drops_every_kept_page(app, client):
+    # A process that stopped hearing about changes can't know what its pages missed: it
+    # serves nothing kept while away, and starts empty when it listens again.
+    store = app.state.page_store
     await client.get("/clubs")
     assert (await client.get("/clubs")).headers["x-page-cache"] == "hit"
-    await app.state.redis.delete(VERSION_KEY)
+    before = store.epoch
+    await app.state.redis.client_kill_filter(_type="pubsub")
+    await wait_for(lambda: store.live and store.epoch > before)
     assert (await client.get("/clubs")).headers["x-page-cache"] == "miss"
 
 

@@ -43,6 +43,18 @@ async def test_prod_refuses_unknown_host_headers(prod_server):
         assert response.status_code == 400
 
 
+async def test_a_kept_page_is_not_served_for_an_unknown_host(prod_server):
+    # The page cache sits outside the Host check: it must refuse what that check refuses.
+    async with httpx.AsyncClient(base_url=prod_server) as client:
+        for _ in range(50):  # until the server keeps the page (a builder's change may land)
+            if (await client.get("/help")).headers.get("x-page-cache") == "hit":
+                break
+        assert (await client.get("/help")).headers["x-page-cache"] == "hit"
+        response = await client.get("/help", headers={"Host": "evil.example"})
+        assert response.status_code == 400
+        assert "x-page-cache" not in response.headers
+
+
 async def test_prod_session_cookie_is_secure(prod_server):
     await helpers.make_member(email="riley@example.org")
     async with httpx.AsyncClient(base_url=prod_server) as client:

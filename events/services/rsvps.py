@@ -24,6 +24,7 @@ from typing import Any
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 
+from events import changes
 from events.db import write_transaction
 from events.services import outbox
 from events.services.permissions import is_organizer
@@ -394,7 +395,9 @@ async def respond(
                 "visibility": outcome.visibility or kept or Visibility.initials.value,
             }
         outcome.panel = panel_from(event, mine_now, position, now)
-        return outcome
+    # Committed: the event's page, its club's page and the lists that show counts change.
+    changes.changed(event_id=event_id, club_id=event["club"])
+    return outcome
 
 
 async def _say_yes_checked(

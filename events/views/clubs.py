@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import ratelimit, timefmt
+from events import changes, ratelimit, timefmt
 from events import tokens as svc_tokens
 from events.auth import CurrentMember, current_member, login_redirect
 from events.parsing import parse_id, path_id
@@ -78,6 +78,7 @@ async def club_page(request: Request) -> Response:
     page = await pages.club_page(slug, member.id if member else None)
     if page is None:
         raise HTTPException(404, "We couldn't find that club.")
+    changes.depends_on(club_id=page.club["id"])  # kept pages drop when this club's data changes
     context = {**page.context(), "note_errors": {}, "note_drafts": {}, "panel_message": ""}
     return render(request, "club.html", context)
 
