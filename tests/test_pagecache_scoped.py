@@ -188,15 +188,15 @@ async def test_concurrent_misses_of_one_page_render_it_once(app, monkeypatch):
     ev = await two_clubs()
     renders = 0
     gate = asyncio.Event()
-    load_event = pages.load_event
+    event_context = pages.event_context
 
-    async def counted(request: Any) -> Any:
+    async def counted(*args: Any, **kwargs: Any) -> Any:
         nonlocal renders
         renders += 1
         await gate.wait()
-        return await load_event(request)
+        return await event_context(*args, **kwargs)
 
-    monkeypatch.setattr(pages, "load_event", counted)
+    monkeypatch.setattr(pages, "event_context", counted)
     transport = httpx.ASGITransport(app=app, client=("127.0.0.4", 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         visits = [asyncio.create_task(c.get(f"/events/{ev['a1']}")) for _ in range(12)]
