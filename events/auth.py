@@ -17,7 +17,6 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 
 from events.settings import get_settings
-from events.tables import Member
 
 SESSION_COOKIE = "steady_session"
 SESSION_IDLE = timedelta(days=14)
@@ -47,15 +46,6 @@ class Anonymous(BaseUser):
     @property
     def is_authenticated(self) -> bool:
         return False
-
-
-MEMBER_FIELDS = (
-    Member.id,
-    Member.email,
-    Member.display_name,
-    Member.discreet,
-    Member.default_visibility,
-)
 
 
 # Session and member in one statement. piccolo_api's sessions table has no foreign key to

@@ -150,28 +150,6 @@ async def upcoming_events(
     return rows
 
 
-async def upcoming_page(
-    filters: EventFilters, page_size: int = PAGE_SIZE
-) -> tuple[list[dict[str, Any]], date | None]:
-    """One page of the list, cut at a day boundary, and the day the next page starts from."""
-    rows = await upcoming_events(filters, limit=page_size + 1)
-    if len(rows) <= page_size:
-        return rows, None
-    next_day = _local_date(rows[page_size])
-    shown = [r for r in rows[:page_size] if _local_date(r) < next_day] or rows[:page_size]
-    return shown, next_day
-
-
-def group_by_day(rows: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
-    groups: list[tuple[str, list[dict[str, Any]]]] = []
-    for row in rows:
-        label = timefmt.format_day(row["starts_at"], row["club_timezone"])
-        if not groups or groups[-1][0] != label:
-            groups.append((label, []))
-        groups[-1][1].append(row)
-    return groups
-
-
 async def get_event(event_id: int) -> dict[str, Any] | None:
     return (
         await Event.select(
