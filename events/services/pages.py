@@ -57,10 +57,10 @@ def _sqlite() -> bool:
     return isinstance(engine_finder(), SQLiteEngine)
 
 
-def _alias(name: str, sql_type: str) -> str:
+def _alias(name: str, sql_type: str, sqlite: bool) -> str:
     """A column alias that comes back typed on both engines: SQLite converts by the type named
     in the alias (PARSE_COLNAMES) and drops it from the name."""
-    return f'"{name} [{sql_type}]"' if _sqlite() else name
+    return f'"{name} [{sql_type}]"' if sqlite else name
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,12 @@ class Branch:
     limit: int | None = None
 
     def sql(self, number: int) -> str:
-        parts = [f"'{self.kind}' AS {_alias('kind', 'TEXT')}"]
+        sqlite = _sqlite()
+        parts = [f"'{self.kind}' AS {_alias('kind', 'TEXT', sqlite)}"]
         for name, sql_type in LIST_COLUMNS[1:]:
             # SQLite needs no casts (and CAST to an unknown type name would mangle text).
-            default = "NULL" if _sqlite() else f"CAST(NULL AS {sql_type})"
-            parts.append(f"{self.columns.get(name, default)} AS {_alias(name, sql_type)}")
+            default = "NULL" if sqlite else f"CAST(NULL AS {sql_type})"
+            parts.append(f"{self.columns.get(name, default)} AS {_alias(name, sql_type, sqlite)}")
         parts.append(f"ROW_NUMBER() OVER (ORDER BY {self.order}) AS seq")
         inner = f"SELECT {', '.join(parts)} {self.source}"
         limit = f" WHERE b{number}.seq <= {int(self.limit)}" if self.limit else ""
