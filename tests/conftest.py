@@ -31,8 +31,9 @@ from piccolo.engine import engine_finder  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 
 from events.app import create_app  # noqa: E402
+from events.mailer import SmtpTransport  # noqa: E402
 from events.settings import get_settings  # noqa: E402
-from tests import helpers  # noqa: E402
+from tests import helpers, workers_support  # noqa: E402
 from tests.servers import free_port, wait_until_serving  # noqa: E402
 
 TEST_TMP = _TMP
@@ -100,3 +101,18 @@ def live_server(migrated_database: None) -> Iterator[str]:
 @pytest.fixture
 def engine():
     return engine_finder()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[workers_support.SmtpSink, str]]:
+    """A real SMTP server (aiosmtpd) on a free port: (its mailbox, its smtp:// URL)."""
+    with workers_support.smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def mailer(smtp: tuple[workers_support.SmtpSink, str]) -> AsyncIterator[SmtpTransport]:
+    """The app's SMTP transport, connected to `smtp`."""
+    client = workers_support.transport(smtp[1])
+    yield client
+    await client.close()

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ from events.services import seed
 from events.tables import Club, Event, Member, Rsvp
 from events.timefmt import utcnow
 from tests import helpers
+from tests.servers import free_port
 
 
 async def test_demo_seed_matches_the_contract(client):
@@ -73,16 +73,10 @@ def test_prod_without_secret_key_refuses_to_start():
     assert "SECRET_KEY" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_steady_dev_starts_everything_and_stops_on_ctrl_c(tmp_path):
     """What `make run` runs, in a fresh directory: migrate, seed, embedded Redis, worker, web."""
-    port = _free_port()
+    port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()

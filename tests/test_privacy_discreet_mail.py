@@ -6,18 +6,16 @@ club cancellations, event cancellation, message, welcome) names the group or its
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
 
-import pytest
 from bs4 import BeautifulSoup
 
 from events.services import clubs, delivery, events_admin, listings, outbox, rsvps
 from events.tables import Event, Outbox
 from events.timefmt import utcnow
 from tests import helpers
-from tests.workers_support import SmtpSink, fixed_clock, smtp_server, transport
+from tests.workers_support import fixed_clock, transport
 from workers.tasks import send_outbox
 
 CLUB_NAME = "Tuesday Night Serenity Group (AA)"
@@ -39,12 +37,6 @@ GIVEAWAYS = (
 )
 DISCREET = "quinn@example.org"
 PLAIN = "pat@example.org"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[SmtpSink, str]]:
-    with smtp_server() as server:
-        yield server
 
 
 def all_text(message: EmailMessage) -> str:

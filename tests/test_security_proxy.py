@@ -8,7 +8,6 @@ headers are ignored. Every cookie prod sets is Secure, and a login always starts
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from events.cli import proxy_options
 from events.settings import ConfigError, load_settings
 from tests import helpers
 from tests.helpers import PASSWORD
+from tests.servers import free_port
 
 PROXY = "127.0.0.3"  # the proxy's address, as the web server sees it
 STRANGER = "127.0.0.4"  # any other peer that can reach the web server
@@ -75,16 +75,10 @@ def test_trusted_proxies_setting() -> None:
             load_settings({"TRUSTED_PROXIES": typo})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def proxied_prod_server(migrated_database) -> Iterator[str]:
     """`steady web` in prod for https://steady.example, its proxy on another address."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "STEADY_ENV": "prod",

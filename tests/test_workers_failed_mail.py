@@ -5,34 +5,19 @@ the member's display name and a generic reason."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 import pytest
 from arq import Retry
 
-from events.mailer import SmtpTransport
 from events.services import delivery, mailerrors, rsvps
 from events.tables import Outbox
 from events.timefmt import utcnow
 from tests import helpers
-from tests.workers_support import SmtpSink, fixed_clock, smtp_server, transport
+from tests.workers_support import fixed_clock
 from workers.tasks import send_outbox
 
 ADDRESS = "riley.q@example.org"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[SmtpSink, str]]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-async def mailer(smtp) -> AsyncIterator[SmtpTransport]:
-    client = transport(smtp[1])
-    yield client
-    await client.close()
 
 
 async def invite_row() -> tuple[int, int]:

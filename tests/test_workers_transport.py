@@ -19,7 +19,8 @@ from events.mailer import (
     transport_for,
 )
 from events.settings import ConfigError, get_settings
-from tests.workers_support import SmtpSink, free_port
+from tests.servers import free_port
+from tests.workers_support import SmtpSink
 
 
 def test_smtp_url_forms():

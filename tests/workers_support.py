@@ -4,7 +4,6 @@ burst mode on the test Redis, and helpers to read what arrived."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -21,13 +20,8 @@ from arq.worker import Worker, func
 from events.mailer import SmtpTransport, parse_smtp_url
 from events.redis_conn import arq_settings
 from events.settings import get_settings
+from tests.servers import free_port
 from workers.tasks import send_outbox
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class SmtpSink:

@@ -182,23 +182,11 @@ class Scope:
             query = query.where(ev.club.slug == self.club_slug)
         f = self.filters
         if f is not None:
-            if f.activity:
-                query = query.where(ev.activity == f.activity)
-            if f.club:
-                query = query.where(ev.club.slug == f.club)
-            if f.q:
-                pattern = "%" + f.q.replace("%", "").replace("_", "") + "%"
-                query = query.where(
-                    listings.contains(ev.title, pattern) | listings.contains(ev.club.name, pattern)
-                )
+            query = listings.filtered(query, f, ev)
             # Dates are in each club's zone: widen by a day here, cut exactly in _keep.
             if f.start:
                 query = query.where(
                     ev.ends_at >= datetime.combine(f.start, time.min, UTC) - timedelta(days=1)
-                )
-            if f.end:
-                query = query.where(
-                    ev.starts_at < datetime.combine(f.end, time.max, UTC) + timedelta(days=1)
                 )
         return query
 

@@ -90,20 +90,7 @@ async def _events(
                 viewer,
             )
         )
-    query = Event.select(*columns).where(Event.ends_at >= lower)
-    if filters.end:
-        query = query.where(
-            Event.starts_at < datetime.combine(filters.end, time.max, UTC) + timedelta(days=1)
-        )
-    if filters.activity:
-        query = query.where(Event.activity == filters.activity)
-    if filters.club:
-        query = query.where(Event.club.slug == filters.club)
-    if filters.q:
-        pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
-        query = query.where(
-            listings.contains(Event.title, pattern) | listings.contains(Event.club.name, pattern)
-        )
+    query = listings.filtered(Event.select(*columns).where(Event.ends_at >= lower), filters)
     if after is not None:
         # Continue after that event in (start, id) order.
         query = query.where(

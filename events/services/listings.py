@@ -59,6 +59,25 @@ def contains(column: Any, pattern: str) -> Any:
     return column.ilike(pattern)
 
 
+def filtered(query: Any, filters: EventFilters, event: Any = Event) -> Any:
+    """`query` narrowed by the filters of `/` (activity, club, words, end date) over `event`:
+    the Event table, or a join to it such as `Rsvp.event`. The start date is widened by the
+    caller, which knows its own lower bound; both dates are in each club's own zone, so the
+    UTC window is a day wider and rows are cut exactly afterwards."""
+    if filters.end:
+        query = query.where(
+            event.starts_at < datetime.combine(filters.end, time.max, UTC) + timedelta(days=1)
+        )
+    if filters.activity:
+        query = query.where(event.activity == filters.activity)
+    if filters.club:
+        query = query.where(event.club.slug == filters.club)
+    if filters.q:
+        pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
+        query = query.where(contains(event.title, pattern) | contains(event.club.name, pattern))
+    return query
+
+
 @dataclass
 class EventFilters:
     activity: str = ""
@@ -127,18 +146,7 @@ async def upcoming_events(
     lower = now
     if filters.start:
         lower = max(now, datetime.combine(filters.start, time.min, UTC) - timedelta(days=1))
-    query = Event.select(*EVENT_COLUMNS).where(Event.ends_at >= lower)
-    if filters.end:
-        query = query.where(
-            Event.starts_at < datetime.combine(filters.end, time.max, UTC) + timedelta(days=1)
-        )
-    if filters.activity:
-        query = query.where(Event.activity == filters.activity)
-    if filters.club:
-        query = query.where(Event.club.slug == filters.club)
-    if filters.q:
-        pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
-        query = query.where(contains(Event.title, pattern) | contains(Event.club.name, pattern))
+    query = filtered(Event.select(*EVENT_COLUMNS).where(Event.ends_at >= lower), filters)
     rows = await query.order_by(Event.starts_at).order_by(Event.id).limit(limit)
     if filters.start or filters.end:
         rows = [
