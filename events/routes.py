@@ -20,6 +20,7 @@ from events.views import (
     reports,
     rsvps,
 )
+from events.views import admin, history, insights
 from events.views import mail as mail_views
 
 
@@ -38,6 +39,9 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *health.routes,
         *mail_views.routes,
         *organizer.routes,
+        *insights.routes,
+        *history.routes,
+        *admin.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     if not settings.is_prod:
