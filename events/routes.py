@@ -9,18 +9,20 @@ from events.settings import Settings
 from events.templating import STATIC_DIR
 from events.views import (
     accounts,
+    admin,
     clubs,
     dev,
     feeds,
     health,
+    history,
     home,
+    insights,
     organizer,
     pages,
     privacy,
     reports,
     rsvps,
 )
-from events.views import admin, history, insights
 from events.views import mail as mail_views
 
 

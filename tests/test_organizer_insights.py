@@ -24,8 +24,9 @@ async def club_with_history() -> tuple[int, int, list[int]]:
     organizer = await helpers.make_member("org@example.org", "Org")
     club = await helpers.make_club("insight-club", "Insight Club", "UTC", organizer=organizer)
     series = (
-        await Series.insert(Series(club=club, repeat="weekly", repeat_until=NOW.date()))
-        .returning(Series.id)
+        await Series.insert(Series(club=club, repeat="weekly", repeat_until=NOW.date())).returning(
+            Series.id
+        )
     )[0]["id"]
     days = [datetime(2030, 3, 1, 18, tzinfo=UTC), datetime(2030, 3, 8, 18, tzinfo=UTC)]
     days.append(datetime(2030, 4, 19, 18, tzinfo=UTC))
@@ -59,7 +60,9 @@ async def club_with_history() -> tuple[int, int, list[int]]:
 def table_rows(html: str, caption: str) -> list[list[str]]:
     soup = BeautifulSoup(html, "html.parser")
     table = next(t for t in soup.select("table") if caption in t.caption.get_text())
-    return [[c.get_text(strip=True) for c in tr.select("th, td")] for tr in table.select("tbody tr")]
+    return [
+        [c.get_text(strip=True) for c in tr.select("th, td")] for tr in table.select("tbody tr")
+    ]
 
 
 async def test_months_and_series_count_comers_first_timers_and_returns(client, time_machine):

@@ -42,7 +42,11 @@ async def support_group() -> tuple[int, int, int, list[int]]:
     ago, and has a volunteer role and a sent mail there; both are going next week."""
     organizer = await helpers.make_member("org@example.org", "Org")
     club = await helpers.make_club(
-        "tuesday-group", "Tuesday Group", "UTC", organizer=organizer, kind=ClubKind.twelve_step.value
+        "tuesday-group",
+        "Tuesday Group",
+        "UTC",
+        organizer=organizer,
+        kind=ClubKind.twelve_step.value,
     )
     events = [
         await helpers.make_event(club, "Meeting", NOW - timedelta(days=days))
@@ -57,8 +61,9 @@ async def support_group() -> tuple[int, int, int, list[int]]:
     await answer(events[3], sam)
     await answer(events[3], kim)
     role = (
-        await VolunteerRole.insert(VolunteerRole(event=events[1], name="Greeter"))
-        .returning(VolunteerRole.id)
+        await VolunteerRole.insert(VolunteerRole(event=events[1], name="Greeter")).returning(
+            VolunteerRole.id
+        )
     )[0]["id"]
     await RoleSignup.insert(RoleSignup(role=role, member=kim))
     await Outbox.insert(

@@ -72,9 +72,7 @@ def _as_datetime(value: Any) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-async def event_rows(
-    club_id: int, now: datetime, only: list[int] | None = None
-) -> list[EventRow]:
+async def event_rows(club_id: int, now: datetime, only: list[int] | None = None) -> list[EventRow]:
     """Counts for each held event of the club (or only the given ones), oldest first."""
     only_sql = ""
     if only is not None:
