@@ -4,6 +4,7 @@ mail; suspending a member signs them out for good and frees their places. All lo
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -251,3 +252,29 @@ async def test_no_reminder_goes_out_after_the_suspension_commits(mail):
     # The organizers' mail is the only one left to send.
     kinds = {r["kind"] for r in await Outbox.select(Outbox.kind).where(Outbox.state == "pending")}
     assert kinds == {"club_suspended"}
+
+
+async def test_suspending_a_member_while_others_rsvp_keeps_capacity_exact():
+    """Twelve members tap "yes" on a 5-place event while a steward suspends one of the first
+    five: never more going than places, the suspended member's place goes to someone else."""
+    from events.services import stewards
+    from events.tables import Event
+
+    steward = await a_steward()
+    organizer = await helpers.make_member("org@example.org", "Org")
+    club = await helpers.make_club(organizer=organizer)
+    event = await helpers.make_event(club, capacity=5)
+    people = [await helpers.make_member(f"r{i}@example.org", f"R{i}") for i in range(12)]
+    for person in people[:3]:
+        await rsvps.respond(event, person, "yes")
+    target = people[0]
+    others = [rsvps.respond(event, person, "yes") for person in people[3:]]
+    await asyncio.gather(stewards.suspend_member(steward, target, "Spam"), *others)
+
+    rows = await Rsvp.select(Rsvp.member, Rsvp.status, Rsvp.guests).where(Rsvp.event == event)
+    going = [r["member"] for r in rows if r["status"] == "going"]
+    waiting = [r for r in rows if r["status"] == "waitlisted"]
+    assert target not in going and len(going) == 5
+    counters = await Event.select(Event.taken, Event.waitlisted).where(Event.id == event).first()
+    assert counters == {"taken": 5, "waitlisted": len(waiting)}
+    assert len(going) + len(waiting) == 11
