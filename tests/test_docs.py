@@ -1,4 +1,4 @@
-"""The README keeps up with the code: every setting, `steady` sub-command and route is documented."""
+"""The README keeps up with the code: every setting, `steady` command and route is documented."""
 
 from __future__ import annotations
 
