@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import timefmt
+from events import conditional, timefmt
 from events.auth import current_member, login_redirect
 from events.parsing import path_id
 from events.services import calendar as ics
@@ -118,21 +118,10 @@ def validators(
 
 
 def _not_modified(request: Request, v: Validators) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match wins; If-Modified-Since only when it is absent."""
-    inm = request.headers.get("if-none-match")
-    if inm is not None:
-        tags = [t.strip() for t in inm.split(",")]
-        return "*" in tags or any(t.removeprefix("W/") == v.etag for t in tags)
-    ims = request.headers.get("if-modified-since")
-    if ims:
-        try:
-            since = parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return False
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        return v.last_modified <= since
-    return False
+    headers = request.headers
+    return conditional.not_modified(
+        headers.get("if-none-match"), headers.get("if-modified-since"), [v.etag], v.last_modified
+    )
 
 
 def _headers(v: Validators, *, private: bool, filename: str = "") -> dict[str, str]:
