@@ -138,7 +138,7 @@ def cmd_admin(args: argparse.Namespace) -> None:
     print(f"{args.email} {'is now' if args.action == 'grant' else 'is no longer'} a steward")
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="steady", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser(
@@ -159,7 +159,11 @@ def main(argv: list[str] | None = None) -> None:
     admin.add_argument("action", choices=("grant", "revoke"))
     admin.add_argument("email")
     admin.set_defaults(func=cmd_admin)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     try:
         get_settings()
     except ConfigError as exc:
