@@ -107,6 +107,7 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         "event_cancelled": mail.event_cancelled,
         # An RSVP the club's organizers cancelled: the mail does not say why.
         "cancelled_for_you": mail.kind == "cancel" and mail.payload.get("by") == "club",
+        "restored": mail.kind == "update" and bool(mail.payload.get("restored")),  # #16
         "unsubscribe_url": "",
         "lead": lead_text(mail.lead_minutes),
         "message": mail.message,
@@ -146,7 +147,8 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
             prefix = "You're going" if mail.going else "You're on the waitlist"
             return f"{prefix}: {title} · {ev['day']}"
         case "update":
-            return f"Updated: {'your plans' if discreet else title} · {ev['when']}"
+            prefix = "Back on" if ctx["restored"] else "Updated"
+            return f"{prefix}: {'your plans' if discreet else title} · {ev['when']}"
         case "cancel":
             if mail.event_cancelled:
                 return f"Cancelled: {'your plans' if discreet else title} · {ev['day']}"

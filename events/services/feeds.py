@@ -49,6 +49,7 @@ EVENT_FIELDS = (
     "sequence",
     "created_at",
     "updated_at",
+    "restored_at",
 )
 PROBE_FIELDS = ("id", "starts_at", "ends_at", "status", "sequence", "updated_at")
 CLUB_FIELDS = ("slug", "name", "timezone", "kind", "updated_at")

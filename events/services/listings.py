@@ -167,6 +167,7 @@ async def get_event(event_id: int) -> dict[str, Any] | None:
             Event.club.name.as_alias("club_name"),
             Event.club.timezone.as_alias("club_timezone"),
             Event.club.kind.as_alias("club_kind"),
+            Event.club.suspended_at.as_alias("club_suspended_at"),
         )
         .where(Event.id == event_id)
         .first()

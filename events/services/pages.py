@@ -113,6 +113,7 @@ EVENT_COLUMNS = ", ".join(f"event.{c._meta.db_column_name}" for c in Event._meta
 EVENT_SQL = (
     f"SELECT {EVENT_COLUMNS}, club.slug AS club_slug, club.name AS club_name, "
     "club.timezone AS club_timezone, club.kind AS club_kind, "
+    "club.suspended_at AS club_suspended_at, "
     "membership.role AS my_role, membership.blocked AS my_blocked, "
     "mine.status AS my_status, mine.guests AS my_guests, mine.visibility AS my_visibility, "
     "(SELECT COUNT(*) FROM rsvp ahead WHERE ahead.event = event.id "
@@ -132,6 +133,7 @@ EVENT_EXTRA = (
     "club_name",
     "club_timezone",
     "club_kind",
+    "club_suspended_at",
     "my_role",
     "my_blocked",
     "my_status",
@@ -309,7 +311,7 @@ async def event_page(
         names, hidden = chosen.shown, chosen.unnamed
 
     event = {k: v for k, v in row.items() if k not in EVENT_EXTRA}
-    for key in ("club_slug", "club_name", "club_timezone", "club_kind"):
+    for key in ("club_slug", "club_name", "club_timezone", "club_kind", "club_suspended_at"):
         event[key] = row[key]
     event["description_html"] = (
         render_markdown(event["description"]) if event["description"] else ""

@@ -12,9 +12,9 @@ from starlette.routing import Route
 
 from events import ratelimit
 from events.auth import CurrentMember, current_member, login_redirect
-from events.forms import blank_form, form_from_event, parse_event_form
+from events.forms import form_from_event, parse_event_form
 from events.services import events_admin as admin
-from events.services import listings
+from events.services import form_keys, listings
 from events.services.permissions import is_organizer
 from events.tables import EventStatus, Repeat
 from events.templating import render, wants_fragment
@@ -89,14 +89,16 @@ async def new_event(request: Request) -> Response:
         return login_redirect(request)
     await organizer_of(request, club["id"])
     if request.method == "GET":
-        form = blank_form()
-        form["activity"] = club["activities"].split(",")[0] if club["activities"] else ""
-        return form_page(request, club=club, form=form)
-    values, errors, form = parse_event_form(await form_data(request), club["timezone"], new=True)
+        from events.views import posting  # it builds on this module's helpers
+
+        return form_page(request, club=club, form=await posting.new_form(request, club))
+    data = await form_data(request)
+    values, errors, form = parse_event_form(data, club["timezone"], new=True)
+    form[form_keys.FIELD] = form_keys.key_of(data) or form_keys.new_key()
     if values is None:
         return form_page(request, club=club, form=form, errors=errors, status_code=422)
-    ids = await admin.create_events(club, values, member.id)
-    return see_other(f"/events/{ids[0]}")
+    event_id, _ = await form_keys.create_once(club, values, member.id, form_keys.key_of(data))
+    return see_other(f"/events/{event_id}")
 
 
 async def club_of(event: dict[str, Any]) -> dict[str, Any]:

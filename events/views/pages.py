@@ -11,7 +11,8 @@ from starlette.routing import Route
 
 from events.auth import current_member
 from events.parsing import path_id
-from events.services import listings, pages
+from events.services import listings, pages, suspension
+from events.services.restore import can_restore
 from events.settings import settings_of
 from events.templating import render
 
@@ -20,6 +21,8 @@ async def load_event(request: Request) -> dict:
     event = await listings.get_event(path_id(request))
     if event is None:
         raise HTTPException(404, "We couldn't find that event. It may have been removed.")
+    member = current_member(request)
+    await suspension.check_event(event["club_suspended_at"], member.id if member else None)
     return event
 
 
@@ -29,7 +32,8 @@ async def event_context(request: Request, event_id: int) -> dict[str, Any]:
     page = await pages.event_page(event_id, member.id if member else None)
     if page is None:
         raise HTTPException(404, "We couldn't find that event. It may have been removed.")
-    return page.context()
+    await suspension.check_event(page.event["club_suspended_at"], member.id if member else None)
+    return {**page.context(), "can_restore": page.can_organize and can_restore(page.event)}
 
 
 async def event_page(request: Request) -> Response:
