@@ -3,7 +3,6 @@ from piccolo.columns.base import OnDelete, OnUpdate
 from piccolo.columns.column_types import ForeignKey, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
-from piccolo.engine import engine_finder
 from piccolo.table import Table
 
 ID = "2026-12-02T06:00:01:000000"
@@ -69,11 +68,4 @@ async def forwards():
             params=column_params,
             schema=None,
         )
-
-    async def add_unique():
-        await engine_finder().run_ddl(
-            "CREATE UNIQUE INDEX IF NOT EXISTS form_key_once ON form_key (member, key)"
-        )
-
-    manager.add_raw(add_unique)
     return manager

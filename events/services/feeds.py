@@ -100,6 +100,8 @@ class FeedRow:
     club_updated_at: datetime | None
     rsvp_status: str | None = None
     rsvp_updated_at: datetime | None = None
+    # Brought back after a cancellation (#16): "Back on" in the DESCRIPTION.
+    restored_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The mapping the iCalendar builders read."""
