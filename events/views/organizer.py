@@ -14,7 +14,7 @@ from events import ratelimit
 from events.auth import CurrentMember, current_member, login_redirect
 from events.forms import form_from_event, parse_event_form
 from events.services import events_admin as admin
-from events.services import form_keys, listings
+from events.services import form_keys, listings, suspension
 from events.services.permissions import is_organizer
 from events.tables import EventStatus, Repeat
 from events.templating import render, wants_fragment
@@ -87,6 +87,7 @@ async def new_event(request: Request) -> Response:
     member = current_member(request)
     if member is None:
         return login_redirect(request)
+    await suspension.check_club(club["suspended_at"], member.id)
     await organizer_of(request, club["id"])
     if request.method == "GET":
         from events.views import posting  # it builds on this module's helpers
