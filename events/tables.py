@@ -161,6 +161,11 @@ class Event(Table):
     created_by = ForeignKey(references=Member, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # "What to expect" (#14): where exactly to meet (for people who may see the place), what
+    # to bring, and a word for first-timers.
+    meeting_point = Text(default="")
+    what_to_bring = Text(default="")
+    first_timer_note = Text(default="")
 
 
 class Rsvp(Table):
