@@ -36,7 +36,8 @@ def google_calendar_url(event: dict[str, Any], page_url: str, show_details: bool
         "details": f"Details and changes: {page_url}",
         "location": where,
     }
-    return f"{GOOGLE_TEMPLATE}?{urlencode({k: v for k, v in params.items() if v}, quote_via=quote)}"
+    query = urlencode({k: v for k, v in params.items() if v}, safe="/", quote_via=quote)
+    return f"{GOOGLE_TEMPLATE}?{query}"
 
 
 def map_url(event: dict[str, Any]) -> str:
