@@ -125,9 +125,7 @@ async def test_newcomer_signs_up_from_an_event_and_says_im_going(phone, live_ser
     assert member.get("status") == RsvpStatus.going.value
 
 
-async def test_organizer_creates_a_club_posts_weekly_edits_one_date_and_cancels(
-    phone, live_server
-):
+async def test_organizer_creates_a_club_posts_weekly_edits_one_date_and_cancels(phone, live_server):
     organizer = await helpers.make_member("org@example.org", "Sam")
     page = phone
     await sign_in(page, live_server, organizer)
@@ -183,9 +181,11 @@ async def test_organizer_creates_a_club_posts_weekly_edits_one_date_and_cancels(
     await page.get_by_label(re.compile("^Ends")).fill(
         (moved + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     )
-    await page.get_by_role("group", name="This event repeats. Change…").get_by_label(
-        "Only this date"
-    ).check()
+    await (
+        page.get_by_role("group", name="This event repeats. Change…")
+        .get_by_label("Only this date")
+        .check()
+    )
     await page.get_by_role("button", name="Save changes").tap()
     await expect(flash(page)).to_contain_text("Your changes are saved.")
     starts = {

@@ -337,3 +337,26 @@ async def test_event_form_takes_what_to_expect(client, other_client):
     assert (
         "Water" in public.get_text() and public.find("a", string="Open the place on a map") is None
     )
+
+
+def test_default_timezone_setting_is_checked() -> None:
+    from events.settings import ConfigError, load_settings
+
+    assert load_settings({}).default_timezone == "UTC"
+    chosen = load_settings({"STEADY_DEFAULT_TIMEZONE": "Europe/London"})
+    assert chosen.default_timezone == "Europe/London"
+    with pytest.raises(ConfigError, match="STEADY_DEFAULT_TIMEZONE"):
+        load_settings({"STEADY_DEFAULT_TIMEZONE": "Mars/Olympus"})
+
+
+async def test_club_form_lists_common_zones_first(client):
+    await helpers.login(client, await helpers.make_member())
+    page = soup((await client.get("/clubs/new")).text)
+    select = page.find("select", attrs={"name": "timezone"})
+    groups = [g["label"] for g in select.find_all("optgroup")]
+    assert groups[0] == "Common" and "America" in groups and "Europe" in groups
+    common = [o["value"] for o in select.optgroup.find_all("option")]
+    assert common[:3] == ["America/New_York", "America/Chicago", "America/Denver"]
+    assert "Europe/London" in common
+    assert select.has_attr("data-from-browser")  # static/timezone.js picks the browser's zone
+    assert page.find("script", src=lambda s: bool(s) and "timezone.js" in s) is not None
