@@ -24,7 +24,7 @@ def soup(html: str) -> BeautifulSoup:
 
 
 def flash_text(html: str) -> str | None:
-    found = soup(html).select_one("main > .flash[role=status]")
+    found = soup(html).select_one("main > .flash[role=status] .flash-text")
     return found.get_text(" ", strip=True) if found else None
 
 
@@ -274,7 +274,7 @@ async def test_cancelled_event_is_one_clear_state(client, other_client):
     assert "The event is cancelled." in flash_text(after.text)
 
     member_view = soup((await client.get(f"/events/{event}")).text)
-    state = member_view.select_one(".state-cancelled").get_text(" ", strip=True)
+    state = member_view.select_one(".state-cancelled .state-text").get_text(" ", strip=True)
     assert state == "This event was cancelled: See you next week!"
     panel = member_view.select_one("#rsvp-panel").get_text(" ", strip=True)
     assert "going" not in panel.replace("your RSVP", "").lower().replace("won't happen", "")
