@@ -11,11 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.responses import RedirectResponse, Response
 
-from events import tokens
-from events.settings import get_settings
+from events.settings import settings_of
+from events.tokens import tokens_of
 
 FLASH_COOKIE = "steady_flash"
 MAX_AGE = 120  # seconds: long enough for a slow redirect, short enough to never linger
@@ -23,25 +23,39 @@ MAX_TEXT = 300
 PURPOSE = "flash"
 
 
-def _cookie_options() -> dict[str, object]:
-    return {"httponly": True, "samesite": "lax", "secure": get_settings().secure_cookies}
-
-
-def flash(response: Response, text: str) -> Response:
+def flash(request: HTTPConnection, response: Response, text: str) -> Response:
     """Show `text` once on the next page this browser loads."""
     raw = " ".join(text.split())[:MAX_TEXT]
     body = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-    value = tokens.make_link_token(PURPOSE, body)
-    response.set_cookie(FLASH_COOKIE, value, max_age=MAX_AGE, path="/", **_cookie_options())  # type: ignore[arg-type]
+    response.set_cookie(
+        FLASH_COOKIE,
+        tokens_of(request).make_link_token(PURPOSE, body),
+        max_age=MAX_AGE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings_of(request).secure_cookies,
+    )
     return response
 
 
-def peek(request: Request) -> str:
+def redirect(request: HTTPConnection, url: str, text: str) -> RedirectResponse:
+    """303 to `url`, where `text` shows once."""
+    response = RedirectResponse(url, status_code=303)
+    flash(request, response, text)
+    return response
+
+
+def carried(request: HTTPConnection) -> bool:
+    return FLASH_COOKIE in request.cookies
+
+
+def peek(request: HTTPConnection) -> str:
     """The message waiting for this request, or ''. A forged or stale cookie reads as ''."""
     value = request.cookies.get(FLASH_COOKIE, "")
     if not value or len(value) > 1000:
         return ""
-    body = tokens.read_link_token(PURPOSE, value, max_age=MAX_AGE)
+    body = tokens_of(request).read_link_token(PURPOSE, value, max_age=MAX_AGE)
     if body is None:
         return ""
     try:
@@ -50,16 +64,11 @@ def peek(request: Request) -> str:
         return ""
 
 
-def carried(request: Request) -> bool:
-    return FLASH_COOKIE in request.cookies
-
-
-def clear(response: Response) -> None:
-    response.delete_cookie(FLASH_COOKIE, path="/", **_cookie_options())  # type: ignore[arg-type]
-
-
-def redirect(url: str, text: str) -> RedirectResponse:
-    """303 to `url`, where `text` shows once."""
-    response = RedirectResponse(url, status_code=303)
-    flash(response, text)
-    return response
+def clear(request: HTTPConnection, response: Response) -> None:
+    response.delete_cookie(
+        FLASH_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings_of(request).secure_cookies,
+    )

@@ -9,38 +9,38 @@ import base64
 import binascii
 import json
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from events import tokens
 from events.auth import safe_next
-from events.settings import get_settings
+from events.settings import settings_of
+from events.tokens import tokens_of
 
 SIGNUP_COOKIE = "steady_signup"
 MAX_AGE = 2 * 86400  # as long as the mailed link works
 PURPOSE = "signup-pending"
 
 
-def remember(response: Response, email: str, next_path: str) -> None:
+def remember(request: HTTPConnection, response: Response, email: str, next_path: str) -> None:
     body = json.dumps({"e": email, "n": next_path}, separators=(",", ":"))
     value = base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
     response.set_cookie(
         SIGNUP_COOKIE,
-        tokens.make_link_token(PURPOSE, value),
+        tokens_of(request).make_link_token(PURPOSE, value),
         max_age=MAX_AGE,
         path="/signup",
         httponly=True,
         samesite="lax",
-        secure=get_settings().secure_cookies,
+        secure=settings_of(request).secure_cookies,
     )
 
 
-def read(request: Request) -> tuple[str, str] | None:
+def read(request: HTTPConnection) -> tuple[str, str] | None:
     """(email, next) of a genuine cookie, else None."""
     raw = request.cookies.get(SIGNUP_COOKIE, "")
     if not raw or len(raw) > 1500:
         return None
-    value = tokens.read_link_token(PURPOSE, raw, max_age=MAX_AGE)
+    value = tokens_of(request).read_link_token(PURPOSE, raw, max_age=MAX_AGE)
     if value is None:
         return None
     try:
@@ -50,11 +50,11 @@ def read(request: Request) -> tuple[str, str] | None:
         return None
 
 
-def forget(response: Response) -> None:
+def forget(request: HTTPConnection, response: Response) -> None:
     response.delete_cookie(
         SIGNUP_COOKIE,
         path="/signup",
         httponly=True,
         samesite="lax",
-        secure=get_settings().secure_cookies,
+        secure=settings_of(request).secure_cookies,
     )

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from events import eventlinks, flash, timefmt
 from events.auth import current_member
-from events.settings import get_settings
+from events.settings import settings_of
 from events.tables import CLUB_KIND_LABELS, ClubKind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,13 +92,14 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The whole page, or only `block` for an htmx request. Always `Vary: HX-Request`."""
-    settings = get_settings()
+    settings = settings_of(request)
     fragment = bool(block and wants_fragment(request))
     # A waiting flash message is shown by a whole page only, then forgotten.
     message = "" if fragment or not flash.carried(request) else flash.peek(request)
+    # Only what pages show: never the whole settings (the secret key is among them).
     ctx = {
         "user": current_member(request),
-        "settings": settings,
+        "base_url": settings.base_url,
         "dev": not settings.is_prod,
         "flash": message,
         **(context or {}),
@@ -109,6 +110,6 @@ def render(
     response = templates.TemplateResponse(request, name, ctx, **kwargs)
     response.headers["Vary"] = "HX-Request, Cookie"
     if not fragment and flash.carried(request):
-        flash.clear(response)
+        flash.clear(request, response)
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -8,7 +8,6 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from events import tokens
 from events.services.greetings import NOTE_REF
 from events.tables import Member, Membership, Outbox
 from events.timefmt import utcnow
@@ -66,7 +65,7 @@ async def newcomer_club(**newcomer: object) -> dict[str, int]:
 
 async def send_note(client, ids: dict[str, int], text: str) -> None:
     await helpers.login(client, ids["organizer"])
-    ref = tokens.member_ref(NOTE_REF, ids["club"], ids["organizer"], ids["newbie"])
+    ref = helpers.TOKENS.member_ref(NOTE_REF, ids["club"], ids["organizer"], ids["newbie"])
     response = await helpers.post(
         client, "/clubs/trail-club/welcome", {"newcomer": ref, "message": text}
     )

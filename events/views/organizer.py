@@ -101,7 +101,7 @@ async def new_event(request: Request) -> Response:
         return form_page(request, club=club, form=form, errors=errors, status_code=422)
     ids = await admin.create_events(club, values, member.id, expect)
     text = "Your event is posted." if len(ids) == 1 else f"Your event is posted: {len(ids)} dates."
-    return flash.redirect(f"/events/{ids[0]}", text)
+    return flash.redirect(request, f"/events/{ids[0]}", text)
 
 
 async def club_of(event: dict[str, Any]) -> dict[str, Any]:
@@ -145,7 +145,7 @@ async def edit_event(request: Request) -> Response:
     text = "Your changes are saved."
     if told:
         text += " Everyone going gets an updated calendar invite."
-    return flash.redirect(f"/events/{event['id']}", text)
+    return flash.redirect(request, f"/events/{event['id']}", text)
 
 
 def cancel_page(
@@ -198,7 +198,7 @@ async def cancel_event(request: Request) -> Response:
     count = len(cancelled)
     text = "The event is cancelled." if count == 1 else f"{count} dates cancelled."
     return flash.redirect(
-        f"/events/{event['id']}", f"{text} Everyone going or waitlisted has been told."
+        request, f"/events/{event['id']}", f"{text} Everyone going or waitlisted has been told."
     )
 
 

@@ -58,7 +58,7 @@ async def save_settings(request: Request) -> Response:
         reminders=form.get("reminders") == "on",
         default_visibility=visibility,
     )
-    return flash.redirect("/account/settings", "Your settings are saved.")
+    return flash.redirect(request, "/account/settings", "Your settings are saved.")
 
 
 async def export(request: Request) -> Response:

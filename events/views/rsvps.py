@@ -109,7 +109,7 @@ async def rsvp(request: Request) -> Response:
         if outcome is not None and outcome.status == rsvps.GOING and outcome.changed:
             # The success card on the event page says it, with "Add to calendar".
             return RedirectResponse(event_url, status_code=303)
-        return flash.redirect(event_url, message)
+        return flash.redirect(request, event_url, message)
     if outcome is not None and outcome.panel is not None:
         # The panel as the service read it inside the change's transaction: no more queries.
         context = {"event": outcome.event, "rsvp": outcome.panel, "rsvp_message": message}
