@@ -21,7 +21,7 @@ from playwright.async_api import expect
 from events.tables import Club, Event, EventStatus, Membership, Rsvp, RsvpStatus
 from events.timefmt import to_local, utcnow
 from tests import helpers
-from tests.browser_support import path_of, sign_in
+from tests.browser_support import axe_violations, describe_violations, path_of, sign_in
 from tests.workers_support import drain, smtp_server, text_of, transport
 
 pytestmark = pytest.mark.browser
@@ -216,3 +216,27 @@ async def test_organizer_creates_a_club_posts_weekly_edits_one_date_and_cancels(
     statuses = [r["status"] for r in await Event.select(Event.status).order_by(Event.starts_at)]
     assert statuses == ["scheduled", "cancelled", "scheduled", "scheduled"]
     assert await Membership.count() == 1
+
+
+async def test_new_pages_pass_axe_in_light_and_dark(phone_axe, live_server):
+    """The success card, the cancelled state, the cancel confirmation and the club form."""
+    organizer = await helpers.make_member("org@example.org", "Sam")
+    club = await helpers.make_club(organizer=organizer)
+    going = await helpers.make_event(
+        club, "Lake loop", capacity=5, what_to_bring="Water", first_timer_note="Say hi."
+    )
+    cancelled = await helpers.make_event(
+        club, "River walk", status="cancelled", cancel_reason="Flooded path!"
+    )
+    page = phone_axe
+    await sign_in(page, live_server, organizer)
+    await page.goto(f"/events/{going}")
+    await page.locator("#rsvp-panel").get_by_role("button", name="I'm going").tap()
+    await page.locator(".success-card").wait_for()
+    for path in (None, f"/events/{cancelled}", f"/events/{going}/cancel", "/clubs/new"):
+        if path:
+            await page.goto(path)
+        for scheme in ("light", "dark"):
+            await page.emulate_media(color_scheme=scheme)
+            found = await axe_violations(page)
+            assert not found, f"{path or 'success card'} ({scheme}):\n{describe_violations(found)}"

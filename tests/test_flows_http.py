@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -15,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from events import flash
 from events.services import accounts
-from events.tables import Event, Member, Outbox
+from events.tables import Event, Member, Membership, Outbox
 from events.timefmt import to_local, utcnow
 from tests import helpers
 
@@ -359,3 +360,38 @@ async def test_club_form_lists_common_zones_first(client):
     assert "Europe/London" in common
     assert select.has_attr("data-from-browser")  # static/timezone.js picks the browser's zone
     assert page.find("script", src=lambda s: bool(s) and "timezone.js" in s) is not None
+
+
+async def test_greeting_box_comes_first_and_welcome_message_has_no_gaps(client):
+    organizer = await helpers.make_member("org@example.org", "Olu")
+    club = await helpers.make_club(
+        organizer=organizer, welcome_message="Hi there!\n\nWe meet at 9.\nBring water."
+    )
+    await helpers.make_event(club, "Saturday hike")
+    newbie = await helpers.make_member("nia@example.org", "Nia")
+    await Membership.insert(
+        Membership(member=newbie, club=club, joined_at=utcnow() - timedelta(days=1))
+    )
+    await helpers.login(client, organizer)
+    page = soup((await client.get("/clubs/trail-club")).text)
+    sections = [s.get("id") for s in page.select("main section[id]")]
+    newcomers = page.select_one("#newcomers")
+    cards = page.select_one("ul.cards:not(#newcomers ul)")
+    assert newcomers is not None and "newcomers" in sections
+    # The greeting box sits above the list of events.
+    html = str(page)
+    assert html.index('id="newcomers"') < html.index("Saturday hike")
+    report = newcomers.find("a", href=lambda h: bool(h) and "/report" in h)
+    assert report.get_text(" ", strip=True) == "Report Nia to the organizers"
+    assert report.find_parent(class_="quiet") is not None
+    assert cards is not None
+
+    await helpers.login(client, newbie)
+    joined = soup((await client.get("/clubs/trail-club")).text).select_one(".welcome-message")
+    assert [p.decode_contents() for p in joined.find_all("p")] == [
+        "Hi there!",
+        "We meet at 9.<br/>Bring water.",
+    ]
+    css = (Path(__file__).parent.parent / "static" / "app.css").read_text()
+    rule = css[css.index(".welcome-message {") :].split("}", 1)[0]
+    assert "pre-line" not in rule
