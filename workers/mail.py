@@ -142,6 +142,8 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
     ctx["login_url"] = f"{settings.base_url}/login"
     if next_path:
         ctx["login_url"] += f"?next={quote(next_path, safe='/')}"
+    if mail.kind == "club_suspended":
+        ctx["reason"] = str(mail.payload.get("reason", ""))
     return ctx
 
 
@@ -186,6 +188,8 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
             return "Reset your Steady password"
         case "account_deleted":
             return "Your Steady account is deleted"
+        case "club_suspended":
+            return "Your group on Steady is suspended"
     return "A message from Steady"
 
 
