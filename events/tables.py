@@ -161,6 +161,11 @@ class Event(Table):
     created_by = ForeignKey(references=Member, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Hybrid events: people going online (members + guests), kept by the RSVP service like
+    # `taken`, which then counts the in-person places only. Online has no cap.
+    online_taken = Integer(default=0)
+    # Hybrid events with attendee-only details: people going in person get the link too.
+    link_for_in_person = Boolean(default=False)
 
 
 class Rsvp(Table):

@@ -242,6 +242,8 @@ class Mail:
     message: dict[str, Any] | None = None
     lead_minutes: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    # Hybrid events: how the member is coming ("in_person" or "online"); "" otherwise.
+    attendance: str = ""
 
 
 @dataclass(frozen=True)
@@ -320,7 +322,7 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
     rsvp = None
     if mail.event and member:
         rsvp = (
-            await Rsvp.select(Rsvp.status)
+            await Rsvp.select(Rsvp.status, Rsvp.attendance)
             .where((Rsvp.event == mail.event["id"]) & (Rsvp.member == member["id"]))
             .first()
         )
@@ -336,6 +338,15 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
     )
     # Removed and blocked: no attendee-only details, and nothing but cancellations.
     mail.going = status == RsvpStatus.going.value and not blocked
+    if mail.event and mail.event.get("attendance") == "hybrid" and rsvp:
+        mail.attendance = str(rsvp["attendance"] or "in_person")
+        if (
+            mail.attendance != "online"
+            and mail.event["details_for_attendees_only"]
+            and not mail.event["link_for_in_person"]
+        ):
+            # The attendee-only online link goes to people going online (text and calendar).
+            mail.event["online_url"] = ""
     if blocked and kind in ("invite", "update", "reminder", "message", "welcome"):
         return Skip("the organizers removed the member from the club")
 

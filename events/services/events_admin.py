@@ -254,6 +254,7 @@ ATTENDEE_COLUMNS = (
     Rsvp.queued_at,
     Rsvp.updated_at,
     Rsvp.member.display_name.as_alias("name"),
+    Rsvp.attendance,
 )
 
 
@@ -275,6 +276,8 @@ async def attendee_lists(event_id: int) -> dict[str, Any]:
         "waitlist": waitlist,
         "not_going": not_going,
         "going_people": sum(1 + r["guests"] for r in going),
+        # Hybrid events: how many of them are coming in person and how many online.
+        "online_people": sum(1 + r["guests"] for r in going if r["attendance"] == "online"),
         "came": await came_count(event_id),
     }
 
