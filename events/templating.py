@@ -11,7 +11,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from starlette.requests import Request
 from starlette.responses import Response
 
-from events import timefmt
+from events import attributes, timefmt
 from events.auth import current_member
 from events.settings import get_settings
 from events.tables import CLUB_KIND_LABELS, ClubKind
@@ -44,6 +44,11 @@ templates.env.globals.update(
     format_day=timefmt.format_day,
     format_time=timefmt.format_time,
     iso_local=timefmt.iso_local,
+    attribute_groups=attributes.groups_for,
+    attribute_labels=attributes.labels,
+    attendance_label=lambda mode: attributes.ATTENDANCE_LABELS.get(
+        attributes.parse_attendance(mode) or attributes.Attendance.in_person, ""
+    ),
 )
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True

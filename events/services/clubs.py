@@ -345,6 +345,9 @@ class ClubForm:
     description: str = ""
     timezone: str = "UTC"
     welcome_message: str = ""
+    # Defaults for new events (#15): space-separated codes and the attendance mode.
+    attributes: str = ""
+    attendance: str = "in_person"
 
 
 def slugify(text: str) -> str:
@@ -362,7 +365,7 @@ def validate_club_form(data: dict[str, str], *, new: bool) -> tuple[ClubForm, di
         timezone=data.get("timezone", "").strip()[:64],
         welcome_message=data.get("welcome_message", "").replace("\r\n", "\n").strip(),
     )
-    errors: dict[str, str] = {}
+    errors = _attribute_fields(form, data)
     if not form.name:
         errors["name"] = "Give the club a name."
     elif len(form.name) > 100:
@@ -385,6 +388,16 @@ def validate_club_form(data: dict[str, str], *, new: bool) -> tuple[ClubForm, di
     if len(form.welcome_message) > 2000:
         errors["welcome_message"] = "Keep the welcome message to 2,000 characters or fewer."
     return form, errors
+
+
+def _attribute_fields(form: ClubForm, data: dict[str, str]) -> dict[str, str]:
+    """The club's default attributes and attendance into `form`; their errors."""
+    from events import forms_attributes
+
+    values, errors = forms_attributes.parse(data, forms_attributes.CLUB_MODES)
+    form.attributes = values.attributes or ""
+    form.attendance = values.attendance or form.attendance
+    return errors
 
 
 def _activities_column(form: ClubForm) -> str:
@@ -416,6 +429,8 @@ async def create_club(form: ClubForm, creator_id: int) -> int:
                     description=form.description,
                     timezone=form.timezone,
                     welcome_message=form.welcome_message,
+                    attributes=form.attributes,
+                    attendance=form.attendance,
                 )
             ).returning(Club.id)
             club_id = int(rows[0]["id"])
@@ -438,6 +453,8 @@ async def update_club(club_id: int, form: ClubForm) -> None:
             Club.description: form.description,
             Club.timezone: form.timezone,
             Club.welcome_message: form.welcome_message,
+            Club.attributes: form.attributes,
+            Club.attendance: form.attendance,
             Club.updated_at: timefmt.utcnow(),
         }
     ).where(Club.id == club_id)
@@ -452,6 +469,8 @@ def form_from_club(club: dict[str, Any]) -> ClubForm:
         description=club["description"],
         timezone=club["timezone"],
         welcome_message=club["welcome_message"],
+        attributes=club.get("attributes") or "",
+        attendance=club.get("attendance") or "in_person",
     )
 
 

@@ -93,6 +93,7 @@ def _columns(values: EventValues, local_start: datetime, tz: str) -> dict[str, A
         ),
         "description": values.description,
         "attestation": values.attestation,
+        "link_for_in_person": values.link_for_in_person,
     }
 
 
@@ -219,6 +220,12 @@ async def update_events(
             if visible:
                 await _notify("update", event_id, current["club"], sequence)
                 told.append(event_id)
+            modes = {current["attendance"], changes.get("attendance", current["attendance"])}
+            if len(modes) == 2 and rsvps.HYBRID in modes:
+                # Online answers count apart only while the event is hybrid.
+                await rsvps.recount(event_id)
+                await rsvps.fill_from_waitlist(event_id)
+                continue
             old_cap, new_cap = current["capacity"], values.capacity
             if old_cap is not None and (new_cap is None or new_cap > old_cap):
                 # The RSVP service owns the promotion rules (and its mails).

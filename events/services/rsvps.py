@@ -741,6 +741,20 @@ async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = N
     return len(mine)
 
 
+async def recount(event_id: int) -> None:
+    """Count the event's going places again, in `taken` or (online answers to a hybrid event)
+    `online_taken`: after the event became hybrid or stopped being so. Call inside a write
+    transaction that holds the event's lock."""
+    going = "FROM rsvp WHERE rsvp.event = event.id AND rsvp.status = 'going' AND "
+    online = "event.attendance = 'hybrid' AND rsvp.attendance = 'online'"
+    await Event.raw(
+        f"UPDATE event SET taken = (SELECT COALESCE(SUM(1 + rsvp.guests), 0) {going} "
+        f"NOT ({online})), online_taken = (SELECT COALESCE(SUM(1 + rsvp.guests), 0) {going} "
+        f"{online}) WHERE id = {{}}",
+        event_id,
+    )
+
+
 async def waitlist_position(event_id: int, member_id: int) -> int | None:
     """1 for the first in line; None when the member is not waitlisted. One statement."""
     rows = await Rsvp.raw(
