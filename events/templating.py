@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from events import attributes, timefmt
 from events.auth import current_member
+from events.services import attribute_filters
 from events.settings import get_settings
 from events.tables import CLUB_KIND_LABELS, ClubKind
 
@@ -35,6 +36,24 @@ def kind_label(kind: str) -> str:
         return kind
 
 
+# How cards and event pages name the attendance mode.
+ATTENDANCE_SHOWN = {
+    "in_person": "In person",
+    "online": "Online",
+    "hybrid": "Hybrid: in person and online",
+    "inactive": "Paused",
+}
+
+
+def attribute_summary(codes: str | None) -> list[tuple[str, list[str]]]:
+    """Stored codes as (group label, readable labels), in catalogue order; never raw codes."""
+    grouped: dict[str, list[str]] = {}
+    for code in attributes.split(codes):
+        entry = attributes.BY_CODE[code]
+        grouped.setdefault(attributes.GROUP_LABELS[entry.group], []).append(entry.label)
+    return list(grouped.items())
+
+
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 templates.env.globals.update(
     static_url=static_url,
@@ -46,9 +65,9 @@ templates.env.globals.update(
     iso_local=timefmt.iso_local,
     attribute_groups=attributes.groups_for,
     attribute_labels=attributes.labels,
-    attendance_label=lambda mode: attributes.ATTENDANCE_LABELS.get(
-        attributes.parse_attendance(mode) or attributes.Attendance.in_person, ""
-    ),
+    attendance_label=lambda mode: ATTENDANCE_SHOWN.get(mode, ATTENDANCE_SHOWN["in_person"]),
+    attribute_summary=lambda codes: attribute_summary(codes),
+    attribute_filter_choices=attribute_filters.choices,
 )
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True

@@ -20,7 +20,8 @@ from piccolo.query.functions.aggregate import Count
 from events import parsing, timefmt
 from events.db import is_unique_violation, write_transaction
 from events.markdown import MAX_SOURCE
-from events.services import greetings, outbox, rsvps
+from events.services import attribute_filters, greetings, outbox, rsvps
+from events.services.attribute_filters import AttributeFilter
 from events.tables import (
     Club,
     ClubKind,
@@ -79,11 +80,12 @@ class DirectoryFilters:
     q: str = ""
     page: int = 1
     messages: list[str] = field(default_factory=list)
+    attributes: AttributeFilter = field(default_factory=AttributeFilter)
 
     def as_query(self) -> dict[str, str]:
         """The filters (not the page) as a query string."""
         values = (("q", self.q), ("kind", self.kind), ("activity", self.activity))
-        return {k: v for k, v in values if v}
+        return {**{k: v for k, v in values if v}, **self.attributes.as_query()}
 
     def page_query(self, page: int) -> dict[str, str]:
         return {**self.as_query(), **({"page": str(page)} if page > 1 else {})}
@@ -91,6 +93,8 @@ class DirectoryFilters:
 
 def parse_directory_filters(params: Any, activities: list[str]) -> DirectoryFilters:
     filters = DirectoryFilters(q=" ".join(str(params.get("q", "")).split())[:SEARCH_MAX])
+    filters.attributes = attribute_filters.read(params)
+    filters.messages += filters.attributes.messages
     kind = str(params.get("kind", "")).strip()
     if kind:
         if kind in {k.value for k in ClubKind}:
@@ -135,6 +139,8 @@ class ClubCard:
     activity_list: tuple[str, ...]
     member_count: int
     next_event: NextEvent | None
+    attributes: str = ""
+    attendance: str = "in_person"
 
 
 @dataclass(frozen=True)
@@ -161,7 +167,14 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
     activities = await directory_activities()
     filters = parse_directory_filters(params, activities)
     query = Club.select(
-        Club.id, Club.slug, Club.name, Club.kind, Club.activities, Club.timezone
+        Club.id,
+        Club.slug,
+        Club.name,
+        Club.kind,
+        Club.activities,
+        Club.timezone,
+        Club.attributes,
+        Club.attendance,
     ).where(Club.listed.eq(True))
     if filters.kind:
         query = query.where(Club.kind == filters.kind)
@@ -178,6 +191,7 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
 
         pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
         query = query.where(contains(Club.name, pattern) | contains(Club.activities, pattern))
+    query = attribute_filters.narrowed(query, filters.attributes, Club)
     size = DIRECTORY_PAGE_SIZE
     rows = (
         await query.order_by(Club.name, Club.id).limit(size + 1).offset((filters.page - 1) * size)
@@ -196,6 +210,8 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
             activity_list=tuple(activity_list(c["activities"])),
             member_count=counts.get(c["id"], 0),
             next_event=NextEvent(**upcoming[c["id"]]) if c["id"] in upcoming else None,
+            attributes=c["attributes"],
+            attendance=c["attendance"],
         )
         for c in shown
     )

@@ -378,10 +378,12 @@ async def respond(
     attendance: str | None = None,
     now: datetime | None = None,
 ) -> Outcome:
-    """Record a member's yes/no. `attendance` (`in_person` or `online`) is asked for a yes to
-    a hybrid event and ignored otherwise: in-person places have the capacity and the waitlist,
-    online has no cap; switching from in person to online frees the place for the line. Raises RsvpRefused when a rule says no, LookupError when the
+    """Record a member's yes/no. Raises RsvpRefused when a rule says no, LookupError when the
     event does not exist. A yes goes to the waitlist when the places do not fit.
+
+    `attendance` (`in_person` or `online`) is asked for a yes to a hybrid event and ignored
+    otherwise: in-person places have the capacity and the waitlist, online has no cap;
+    switching from in person to online frees the place for the line.
 
     A plain yes or no is BEGIN, one read, the counters, the RSVP row, the mail row and COMMIT
     (PostgreSQL adds the row lock); the panel is made from what those statements returned."""
@@ -439,9 +441,7 @@ async def respond(
     return outcome
 
 
-def _attendance_for(
-    event: dict[str, Any], mine: dict[str, Any] | None, asked: str | None
-) -> str:
+def _attendance_for(event: dict[str, Any], mine: dict[str, Any] | None, asked: str | None) -> str:
     """In person or online for a yes: a hybrid event's answer must say (a member already going
     keeps their choice when the form leaves it out); other events record their own mode."""
     if not is_hybrid(event):
@@ -473,9 +473,13 @@ async def _say_yes_checked(
         )
     if event["attestation"] and not attested and (mine is None or mine["status"] == NOT_GOING):
         raise RsvpRefused(f"Please confirm: {event['attestation']}")
-    if is_hybrid(event) and mine is not None and mine["status"] in (GOING, WAITLISTED):
-        if mine["attendance"] != attendance:
-            return await _switch(event, member_id, mine, guests, attendance, facts, now)
+    if (
+        mine is not None
+        and is_hybrid(event)
+        and mine["status"] in (GOING, WAITLISTED)
+        and mine["attendance"] != attendance
+    ):
+        return await _switch(event, member_id, mine, guests, attendance, facts, now)
     outcome = await _say_yes(
         event, member_id, mine, guests, attested, visibility, facts, now, attendance
     )

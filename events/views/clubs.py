@@ -10,9 +10,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import changes, ratelimit, timefmt
+from events import changes, forms_attributes, ratelimit, timefmt
 from events import tokens as svc_tokens
-from events import forms_attributes
 from events.auth import CurrentMember, current_member, login_redirect
 from events.parsing import parse_id, path_id
 from events.services import clubs as svc

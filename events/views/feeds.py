@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import timefmt
+from events.attributes import labels as attribute_labels
 from events.auth import current_member, login_redirect
 from events.parsing import path_id
 from events.services import calendar as ics
@@ -294,7 +295,9 @@ async def site_feed(request: Request) -> Response:
     key = "site?" + urlencode(sorted(query.items()))
     s = get_settings()
     if query:
-        label = ", ".join(query[k] for k in ("activity", "club", "q") if k in query)
+        words = [query[k] for k in ("activity", "club", "q") if k in query]
+        words += [*attribute_labels(query.get("attr", "")), query.get("attendance", "")]
+        label = ", ".join(w.replace("_", " ") for w in words if w)
         dates = " – ".join(query[k] for k in ("from", "to") if k in query)
         name = "Steady: " + " · ".join(p for p in (label, dates) if p)
         uid = f"steady-site-{hashlib.sha256(key.encode()).hexdigest()[:16]}@{s.hostname}"

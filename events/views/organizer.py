@@ -10,8 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import ratelimit
-from events import forms_attributes
+from events import forms_attributes, ratelimit
 from events.auth import CurrentMember, current_member, login_redirect
 from events.forms import blank_form, form_from_event, parse_event_form
 from events.services import events_admin as admin
