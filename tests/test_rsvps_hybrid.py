@@ -223,3 +223,24 @@ async def test_invites_say_how_and_carry_the_link_only_online(mail):
     assert "How:   Online" in text_of(online)
     assert LINK in text_of(online)
     assert LINK in str(vevent(online)["DESCRIPTION"])
+
+
+async def test_private_feed_gives_the_link_to_online_attendees_only(client):
+    from events.tokens import feed_token
+
+    _, event = await hybrid_event(capacity=5)
+    here, there = await members(2)
+    await rsvps.respond(event, here, "yes", attendance="in_person")
+    await rsvps.respond(event, there, "yes", attendance="online")
+    in_person = await client.get(f"/me/calendar/{feed_token(here, 1)}.ics")
+    online = await client.get(f"/me/calendar/{feed_token(there, 1)}.ics")
+    assert in_person.status_code == online.status_code == 200
+    assert "meet.example.org" not in in_person.text
+    assert "meet.example.org" in online.text
+    # Switching online changes the member's feed (a new ETag, then the link).
+    await rsvps.respond(event, here, "yes", attendance="online")
+    again = await client.get(
+        f"/me/calendar/{feed_token(here, 1)}.ics",
+        headers={"If-None-Match": in_person.headers["etag"]},
+    )
+    assert again.status_code == 200 and "meet.example.org" in again.text

@@ -107,7 +107,8 @@ def validators(
         ended = now is not None and _utc(r["ends_at"]) < now
         digest.update(
             f"|{r['id']}:{updated.isoformat()}:{r['sequence']}:{r['status']}:"
-            f"{club_updated.isoformat()}:{r.get('rsvp_status', '')}:{ended}".encode()
+            f"{club_updated.isoformat()}:{r.get('rsvp_status', '')}:{ended}:"
+            f"{r.get('rsvp_attendance', '')}".encode()
         )
         stamps += [updated, club_updated, _utc(r["starts_at"]) - WINDOW_AHEAD]
         if ended:
@@ -269,6 +270,14 @@ def _render(
             going = row.get("rsvp_status") == RsvpStatus.going.value
             # A club that removed and blocked the member shares no attendee-only details.
             details = going and row.get("club_slug") not in barred
+            if (
+                row.get("attendance") == "hybrid"
+                and row.get("details_for_attendees_only")
+                and row.get("rsvp_attendance") != "online"
+                and not row.get("link_for_in_person")
+            ):
+                # A hybrid event's attendee-only link goes to the people going online (#15).
+                row = {**row, "online_url": ""}
             audience = ics.Audience(private_details=details, discreet=discreet)
             status = "CONFIRMED" if going else "TENTATIVE"
         vevent = ics.vevent_ics(
