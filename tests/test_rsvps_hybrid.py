@@ -226,7 +226,7 @@ async def test_invites_say_how_and_carry_the_link_only_online(mail):
 
 
 async def test_private_feed_gives_the_link_to_online_attendees_only(client):
-    from events.tokens import feed_token
+    from tests.helpers import feed_token
 
     _, event = await hybrid_event(capacity=5)
     here, there = await members(2)
