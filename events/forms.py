@@ -74,7 +74,7 @@ class EventValues:
     # Space-separated codes (events/attributes.py) and attendance mode; None = the club's.
     attributes: str | None = None
     attendance: str | None = None
-    link_for_in_person: bool = False
+    link_for_in_person: bool | None = None
 
     @property
     def duration(self) -> timedelta:
@@ -309,7 +309,7 @@ def parse_event_form(
         local_starts=starts,
         attributes=attrs.attributes,
         attendance=attrs.attendance,
-        link_for_in_person=attrs.link_for_in_person,
+        link_for_in_person=attrs.link_for_in_person if attrs.attendance else None,
     )
     return values, errors, form
 

@@ -184,3 +184,28 @@ async def test_site_feed_takes_the_same_filters(client):
     assert "Wheelchair access" in feed.text  # the calendar's name says what it holds
     everything = await client.get("/calendar.ics")
     assert everything.headers["etag"] != feed.headers["etag"]
+
+
+async def test_forms_without_the_new_fields_keep_what_is_stored(client):
+    _, club = await organizer_setup(client)
+    await Club.update({Club.attributes: "X", Club.attendance: "hybrid"}).where(Club.id == club)
+    form = {
+        "name": "Run Club",
+        "kind": "activity",
+        "activities": "running",
+        "description": "",
+        "timezone": "America/Denver",
+        "welcome_message": "",
+    }
+    assert (await helpers.post(client, "/clubs/run-club/edit", form)).status_code == 303
+    row = await Club.select(Club.attributes, Club.attendance).first()
+    assert (row["attributes"], row["attendance"]) == ("X", "hybrid")
+
+    event = await helpers.make_event(
+        club, attributes="OUT", attendance="hybrid", link_for_in_person=True
+    )
+    day = (utcnow() + timedelta(days=5)).date()
+    response = await helpers.post(client, f"/events/{event}/edit", event_form(day))
+    assert response.status_code == 303
+    row = await Event.select(Event.attributes, Event.attendance, Event.link_for_in_person).first()
+    assert row == {"attributes": "OUT", "attendance": "hybrid", "link_for_in_person": True}

@@ -362,9 +362,11 @@ class ClubForm:
     description: str = ""
     timezone: str = "UTC"
     welcome_message: str = ""
-    # Defaults for new events (#15): space-separated codes and the attendance mode.
-    attributes: str = ""
-    attendance: str = "in_person"
+    # Defaults for new events (#15): space-separated codes and the attendance mode; None when
+    # the posted form had no such fields (an older client): creating uses the defaults,
+    # editing keeps what the club has.
+    attributes: str | None = None
+    attendance: str | None = None
 
 
 def slugify(text: str) -> str:
@@ -412,8 +414,8 @@ def _attribute_fields(form: ClubForm, data: dict[str, str]) -> dict[str, str]:
     from events import forms_attributes
 
     values, errors = forms_attributes.parse(data, forms_attributes.CLUB_MODES)
-    form.attributes = values.attributes or ""
-    form.attendance = values.attendance or form.attendance
+    form.attributes = values.attributes
+    form.attendance = values.attendance
     return errors
 
 
@@ -446,8 +448,8 @@ async def create_club(form: ClubForm, creator_id: int) -> int:
                     description=form.description,
                     timezone=form.timezone,
                     welcome_message=form.welcome_message,
-                    attributes=form.attributes,
-                    attendance=form.attendance,
+                    attributes=form.attributes or "",
+                    attendance=form.attendance or "in_person",
                 )
             ).returning(Club.id)
             club_id = int(rows[0]["id"])
@@ -462,16 +464,16 @@ async def create_club(form: ClubForm, creator_id: int) -> int:
 
 
 async def update_club(club_id: int, form: ClubForm) -> None:
+    defaults = {Club.attributes: form.attributes, Club.attendance: form.attendance}
     await Club.update(
         {
+            **{column: value for column, value in defaults.items() if value is not None},
             Club.name: form.name,
             Club.kind: form.kind,
             Club.activities: _activities_column(form),
             Club.description: form.description,
             Club.timezone: form.timezone,
             Club.welcome_message: form.welcome_message,
-            Club.attributes: form.attributes,
-            Club.attendance: form.attendance,
             Club.updated_at: timefmt.utcnow(),
         }
     ).where(Club.id == club_id)

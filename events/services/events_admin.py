@@ -93,7 +93,12 @@ def _columns(values: EventValues, local_start: datetime, tz: str) -> dict[str, A
         ),
         "description": values.description,
         "attestation": values.attestation,
-        "link_for_in_person": values.link_for_in_person,
+        # None: the form had no attendance fields (an older client): keep the event's.
+        **(
+            {"link_for_in_person": values.link_for_in_person}
+            if values.link_for_in_person is not None
+            else {}
+        ),
     }
 
 
