@@ -101,6 +101,10 @@ class Member(Table):
     allow_greetings = Boolean(default=True)
     default_visibility = Varchar(length=10, default=Visibility.initials.value, choices=Visibility)
     deleted_at = Timestamptz(null=True, default=None)
+    # Instance steward (granted by `steady admin grant EMAIL`, never self-service).
+    steward = Boolean(default=False)
+    # Suspended by a steward: signed out everywhere and cannot sign in.
+    suspended_at = Timestamptz(null=True, default=None)
 
 
 class Club(Table):
@@ -125,6 +129,12 @@ class Club(Table):
     attributes = Varchar(length=255, default="")
     # Attendance default for new events: in_person | online | hybrid | inactive.
     attendance = Varchar(length=10, default="in_person")
+    # Days after each event at which who came is forgotten; NULL = the kind's default
+    # (events.services.retention), 0 = never (activity clubs only).
+    retention_days = Integer(null=True, default=None)
+    # Suspended by a steward: hidden from listings and feeds, no reminders or invites.
+    suspended_at = Timestamptz(null=True, default=None)
+    suspended_reason = Text(default="")
 
 
 class Membership(Table):
@@ -261,6 +271,8 @@ class Report(Table):
     reason = Text(default="")
     resolved = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
+    # An organizer passed it on to the instance's stewards.
+    escalated_at = Timestamptz(null=True, default=None)
 
 
 class Outbox(Table):
@@ -293,6 +305,28 @@ class DevMail(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class EventTally(Table):
+    """What is kept of an event once its retention period is over: counts, never people."""
+
+    event = ForeignKey(references=Event, unique=True, index=True)
+    came = Integer(default=0)
+    first_timers = Integer(default=0)
+    back_30 = Integer(default=0)
+    back_90 = Integer(default=0)
+    forgotten_at = Timestamptz(default=TimestamptzNow())
+
+
+class StewardAction(Table):
+    """A steward's action on the instance, shown to every steward: who, when, why."""
+
+    steward = ForeignKey(references=Member, null=True, default=None)
+    action = Varchar(length=30)
+    club = ForeignKey(references=Club, null=True, default=None)
+    member = ForeignKey(references=Member, null=True, default=None)
+    reason = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[Table]] = [
     Member,
     Club,
@@ -307,4 +341,6 @@ ALL_TABLES: list[type[Table]] = [
     Report,
     Outbox,
     DevMail,
+    EventTally,
+    StewardAction,
 ]
