@@ -39,19 +39,24 @@ async def created_with(member_id: int, key: str) -> int | None:
 
 
 async def create_once(
-    club: dict[str, Any], values: EventValues, member_id: int, key: str
-) -> tuple[int, bool]:
-    """(the event to show, whether this request created it). The key's row goes in first, so
+    club: dict[str, Any],
+    values: EventValues,
+    member_id: int,
+    key: str,
+    extra: dict[str, Any] | None = None,
+) -> tuple[list[int], bool]:
+    """(the events made, whether this request made them: if not, only the first, which a
+    retry is sent to). `extra` goes to `events_admin.create_events`. The key's row goes in first, so
     a concurrent POST with the same key waits on it (PostgreSQL's unique index, SQLite's write
     lock) and then fails on the unique pair without creating anything."""
     if not key:
-        return (await events_admin.create_events(club, values, member_id))[0], True
+        return await events_admin.create_events(club, values, member_id, extra), True
     try:
         async with write_transaction():
             if (done := await created_with(member_id, key)) is not None:
-                return done, False
+                return [done], False
             await FormKey.insert(FormKey(member=member_id, key=key))
-            ids = await events_admin.create_events(club, values, member_id)
+            ids = await events_admin.create_events(club, values, member_id, extra)
             await FormKey.update({FormKey.event: ids[0]}).where(
                 (FormKey.member == member_id) & (FormKey.key == key)
             )
@@ -61,5 +66,5 @@ async def create_once(
         done = await created_with(member_id, key)
         if done is None:
             raise
-        return done, False
-    return ids[0], True
+        return [done], False
+    return ids, True

@@ -11,11 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from events import expect_fields, flash, forms_attributes
 from events.forms import blank_form
 from events.parsing import ID_MAX, parse_int
 from events.services import copies, form_keys, listings, restore
 from events.templating import render
-from events.views.organizer import form_data, organizer_event, see_other
+from events.views.organizer import form_data, organizer_event
 from events.views.pages import event_context
 
 
@@ -23,13 +24,14 @@ async def new_form(request: Request, club: dict[str, Any]) -> dict[str, str]:
     """A blank form, or with ?copy=ID the form of that event of this club, moved on."""
     copy_id = parse_int(request.query_params.get("copy", ""), 1, ID_MAX)
     if copy_id is None:
-        form = blank_form()
+        form = {**blank_form(), **expect_fields.form_of({})}
         form["activity"] = club["activities"].split(",")[0] if club["activities"] else ""
+        form.update(forms_attributes.initial(club))  # the club's default attributes (#15)
     else:
         event = await listings.get_event(copy_id)
         if event is None or event["club"] != club["id"]:
             raise HTTPException(404, "We couldn't find that event in this club.")
-        form = copies.copy_form(event, club["timezone"])
+        form = {**copies.copy_form(event, club["timezone"]), **expect_fields.form_of(event)}
         form["copied_from"] = event["title"]
         form["copied_weekday"] = copies.weekday_of(form)
     form[form_keys.FIELD] = form_keys.new_key()
@@ -50,8 +52,11 @@ async def restore_event(request: Request) -> Response:
         )
         return render(request, "event.html", context, status_code=409)
     scope = "following" if (await form_data(request)).get("scope") == "following" else "one"
-    await restore.restore_events(event, scope)
-    return see_other(f"/events/{event['id']}")
+    count = len(await restore.restore_events(event, scope))
+    text = "The event is back on." if count == 1 else f"{count} dates are back on."
+    return flash.redirect(
+        request, f"/events/{event['id']}", f"{text} Everyone going or waitlisted gets an update."
+    )
 
 
 routes = [
