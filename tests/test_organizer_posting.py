@@ -34,12 +34,15 @@ def inputs(html: str) -> dict[str, str]:
     return {str(i["name"]): str(i.get("value", "")) for i in soup.select("form input[name]")}
 
 
-def test_next_same_weekday_is_after_today() -> None:
+def test_next_same_weekday_is_after_today_and_the_original() -> None:
     tuesday, wednesday = date(2030, 1, 1), date(2030, 1, 2)
-    assert next_same_weekday(tuesday, wednesday) == date(2030, 1, 8)
-    assert next_same_weekday(wednesday, tuesday) == wednesday
-    assert next_same_weekday(tuesday, tuesday) == date(2030, 1, 8)  # today is too soon
-    assert next_same_weekday(date(2031, 6, 3), tuesday) == date(2030, 1, 8)  # a future source
+    assert next_same_weekday(date(2029, 12, 25), wednesday) == date(2030, 1, 8)
+    assert next_same_weekday(date(2029, 12, 26), tuesday) == wednesday
+    assert next_same_weekday(date(2029, 12, 25), tuesday) == date(2030, 1, 8)  # not today
+    assert next_same_weekday(tuesday, tuesday) == date(2030, 1, 8)
+    # An event still to come is posted again the week after it.
+    assert next_same_weekday(date(2030, 1, 3), tuesday) == date(2030, 1, 10)
+    assert next_same_weekday(date(2031, 6, 3), tuesday) == date(2031, 6, 10)
 
 
 async def test_post_again_across_spring_forward_keeps_the_wall_clock(client) -> None:

@@ -86,3 +86,17 @@ async def test_restore_panel_has_no_axe_violations(phone_axe: Any, live_server: 
     await phone_axe.goto(f"/events/{event}")
     violations = await axe_violations(phone_axe)
     assert not violations, describe_violations(violations)
+
+
+async def test_post_again_form_fits_a_phone(phone: Any, live_server: str) -> None:
+    organizer, event, _ = await cancelled_series_date()
+    await sign_in(phone, live_server, organizer)
+    await phone.goto(f"/events/{event}")
+    await phone.get_by_role("link", name="Post again").tap()
+    await phone.get_by_text("Copied from “Sunrise hike”").wait_for()
+    assert await phone.get_by_label("Title").input_value() == "Sunrise hike"
+    assert await phone.evaluate("document.documentElement.scrollWidth") <= 375
+    for scheme in ("light", "dark"):
+        await phone.emulate_media(color_scheme=scheme)
+        if SHOTS:
+            await phone.screenshot(path=f"{SHOTS}/post-again-{scheme}.png")

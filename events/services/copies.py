@@ -1,6 +1,7 @@
 """ "Post again" (#16 item 3): the new-event form prefilled from an earlier (or later) event
-of the same club, moved to the next date on the same weekday after today, at the same
-wall-clock time in the club's zone (so a copy across a DST change keeps 18:30 at 18:30)."""
+of the same club, moved to the next date on the same weekday after today (a week after it, for
+an event still to come), at the same wall-clock time in the club's zone (so a copy across a
+DST change keeps 18:30 at 18:30)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ SHIFTED_FIELDS = ("starts_at", "ends_at", "rsvp_deadline")
 
 
 def next_same_weekday(original: date, today: date) -> date:
-    """The first date after today that falls on the original's weekday."""
+    """The first date on the original's weekday after today and after the original: a past
+    event comes back next Tuesday, a future one the week after it."""
+    if original >= today:
+        return original + timedelta(weeks=1)
     ahead = (original.weekday() - today.weekday()) % 7 or 7
     return today + timedelta(days=ahead)
 
