@@ -228,3 +228,27 @@ async def test_the_feed_costs_the_same_few_statements_however_many_meetings(clie
     _, one_club = await request_statements(client, "GET", "/clubs/serenity/meetings.json")
     assert len(site) == 1, describe(site)
     assert len(one_club) == 2, describe(one_club)
+
+
+async def test_the_demo_feed_validates_and_shows_types_hybrid_and_access(client) -> None:
+    from events.services import seed
+
+    await seed.seed_demo()
+    entries = (await client.get("/meetings.json")).json()
+    validate_feed(entries)
+    groups = {e["group"] for e in entries}
+    assert groups == {
+        "Tuesday Night Serenity Group",
+        "Self-Empowerment Recovery Circle",
+        "Morning Check-in (Online)",
+    }
+    assert all(e["types"] for e in entries)
+    hybrid = [e for e in entries if e["attendance_option"] == "hybrid"]
+    assert [e["name"] for e in hybrid] == ["Saturday Big Book study"]
+    assert hybrid[0]["conference_url"].startswith("https://")
+    online = next(e for e in entries if e["attendance_option"] == "online")
+    assert "conference_url" not in online and online["conference_url_notes"]
+    # An activity tagged for access, which the meeting feed rightly leaves out.
+    walk = await Event.select(Event.attributes).where(Event.title == "Wednesday evening walk")
+    assert "X" in walk[0]["attributes"].split()
+    assert "Wednesday evening walk" not in {e["name"] for e in entries}
