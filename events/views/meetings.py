@@ -138,7 +138,7 @@ async def import_meetings(request: Request) -> Response:
     text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
     context.update(plan=plan, content=text)
     if form.get("confirm") == "1":
-        context["done"] = await meeting_import.apply(club, plan, member.id)
+        context["done"] = await meeting_import.apply(club, entries, member.id)
         changes.changed(club_id=club["id"])
         del context["content"]
     return render(request, IMPORT_TEMPLATE, context, headers=headers)
