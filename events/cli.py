@@ -172,7 +172,7 @@ def cmd_dev(args: argparse.Namespace) -> None:
             embedded.stop()
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="steady", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser(
@@ -196,7 +196,11 @@ def main(argv: list[str] | None = None) -> None:
     imp.add_argument("--club", required=True, help="the club's slug")
     imp.add_argument("--dry-run", action="store_true", help="show what would change, save nothing")
     imp.set_defaults(func=cmd_import_meetings)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     try:
         get_settings()
     except ConfigError as exc:
