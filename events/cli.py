@@ -172,6 +172,15 @@ def cmd_dev(args: argparse.Namespace) -> None:
             embedded.stop()
 
 
+def cmd_admin(args: argparse.Namespace) -> None:
+    """Grant or revoke instance stewardship (#16): command line only, never self-service."""
+    from events.services import stewards
+
+    if not asyncio.run(stewards.set_steward(args.email, args.action == "grant")):
+        raise SystemExit(f"steady: no account has the address {args.email}")
+    print(f"{args.email} {'is now' if args.action == 'grant' else 'is no longer'} a steward")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="steady", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -196,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--club", required=True, help="the club's slug")
     imp.add_argument("--dry-run", action="store_true", help="show what would change, save nothing")
     imp.set_defaults(func=cmd_import_meetings)
+    admin = sub.add_parser("admin", help="grant or revoke instance stewards")
+    admin.add_argument("action", choices=("grant", "revoke"))
+    admin.add_argument("email")
+    admin.set_defaults(func=cmd_admin)
     return parser
 
 

@@ -79,10 +79,13 @@ async def test_only_weekly_series_of_listed_support_groups(client) -> None:
     await make_weekly(hikers, "Weekly hike")
     hidden = await make_group(slug="hidden", name="Hidden Group", listed=False)
     await make_weekly(hidden, "Unlisted meeting")
+    suspended = await make_group(slug="gone", name="Suspended Group", suspended_at=utcnow())
+    await make_weekly(suspended, "Suspended meeting")
     names = [e["name"] for e in (await client.get("/meetings.json")).json()]
     assert names == ["Weekly"]
     assert (await client.get("/clubs/hikers/meetings.json")).json() == []
     assert (await client.get("/clubs/hidden/meetings.json")).status_code == 404
+    assert (await client.get("/clubs/gone/meetings.json")).status_code == 404
     assert (await client.get("/clubs/nobody/meetings.json")).status_code == 404
 
 

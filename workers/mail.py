@@ -130,6 +130,8 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         token = str(mail.payload.get("token", ""))
         ctx["reset_url"] = f"{settings.base_url}/password/reset?token={quote(token, safe='')}"
     ctx["login_url"] = f"{settings.base_url}/login"
+    if mail.kind == "club_suspended":
+        ctx["reason"] = str(mail.payload.get("reason", ""))
     return ctx
 
 
@@ -168,6 +170,8 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
             return "Reset your Steady password"
         case "account_deleted":
             return "Your Steady account is deleted"
+        case "club_suspended":
+            return "Your group on Steady is suspended"
     return "A message from Steady"
 
 
