@@ -189,6 +189,11 @@ class Event(Table):
     created_by = ForeignKey(references=Member, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # "What to expect" (#14): where exactly to meet (for people who may see the place), what
+    # to bring, and a word for first-timers.
+    meeting_point = Text(default="")
+    what_to_bring = Text(default="")
+    first_timer_note = Text(default="")
     # Space-separated attribute codes (events/attributes.py), from the club's on creation.
     attributes = Varchar(length=255, default="")
     # in_person | online | hybrid | inactive (a paused series: "TC"/inactive in directories).

@@ -732,6 +732,17 @@ async def send_note(
                 .on_conflict(action="DO NOTHING")
                 .returning(WelcomeNote.id)
             )
+            if rows:
+                # Mailed to the newcomer too (the worker checks their greetings switch and
+                # discreet mode when it sends).
+                note_id = int(rows[0]["id"])
+                await outbox.add(
+                    "welcome_note",
+                    f"welcome-note:{note_id}",
+                    recipient=newcomer_id,
+                    club=club_id,
+                    payload={"note_id": note_id},
+                )
     except Exception as exc:
         if not is_unique_violation(exc):
             raise

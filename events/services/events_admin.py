@@ -106,8 +106,14 @@ def _defaults(values: EventValues, club: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def create_events(club: dict[str, Any], values: EventValues, created_by: int) -> list[int]:
-    """One event, or a series of them (one Event row per occurrence). Returns the new ids."""
+async def create_events(
+    club: dict[str, Any],
+    values: EventValues,
+    created_by: int,
+    extra: dict[str, Any] | None = None,
+) -> list[int]:
+    """One event, or a series of them (one Event row per occurrence). Returns the new ids.
+    `extra`: more column values from the form's other parts (events.expect_fields)."""
     tz = club["timezone"]
     ids: list[int] = []
     async with write_transaction():
@@ -128,7 +134,7 @@ async def create_events(club: dict[str, Any], values: EventValues, created_by: i
                     series=series_id,
                     created_by=created_by,
                     **_columns(values, local_start, tz),
-                    **_defaults(values, club),
+                    **{**_defaults(values, club), **(extra or {})},
                 )
             ).returning(Event.id)
             ids.append(int(rows[0]["id"]))
@@ -191,6 +197,7 @@ async def update_events(
     values: EventValues,
     plan: list[tuple[int, datetime]],
     tz: str,
+    extra: dict[str, Any] | None = None,
 ) -> list[int]:
     """Apply the form to each planned occurrence. Returns the ids whose attendees were told."""
     told: list[int] = []
@@ -200,7 +207,7 @@ async def update_events(
             current = await _for_update(Event.select().where(Event.id == event_id)).first()
             if current is None or current["status"] != EventStatus.scheduled.value:
                 continue
-            changes = _columns(values, local_start, tz)
+            changes = {**_columns(values, local_start, tz), **(extra or {})}
             # None = the form had no such fields: keep what the event has.
             if values.attributes is not None:
                 changes["attributes"] = values.attributes

@@ -325,7 +325,7 @@ async def event_page(
     return EventPage(
         event=event,
         cancelled=event["status"] == EventStatus.cancelled.value,
-        show_details=not event["details_for_attendees_only"] or going,
+        show_details=not event["details_for_attendees_only"] or going or organizer,
         counts={"going": int(event["taken"]), "waitlisted": int(event["waitlisted"])},
         rsvp=panel_from(event, mine, position, now),
         can_organize=organizer,

@@ -56,6 +56,12 @@ EVENT_FIELDS = (
     Event.status,
     Event.attestation,
     Event.sequence,
+    # What the success card's "Add to calendar" links need (#14).
+    Event.title,
+    Event.ends_at,
+    Event.location,
+    Event.online_url,
+    Event.location_hint,
 )
 EVENT_COLUMNS = ", ".join(f"event.{c._meta.db_column_name}" for c in EVENT_FIELDS)
 
@@ -246,14 +252,20 @@ async def _count(event: dict[str, Any], taken: int = 0, waitlisted: int = 0) -> 
     _counted(event, rows)
 
 
-async def _invite(event: dict[str, Any], member_id: int, partstat: str, now: datetime) -> None:
+async def _invite(
+    event: dict[str, Any], member_id: int, partstat: str, now: datetime, promoted: bool = False
+) -> None:
+    """`promoted`: off the waitlist, so the mail says a place opened up."""
+    payload: dict[str, Any] = {"partstat": partstat}
+    if promoted:
+        payload["promoted"] = True
     await outbox.add(
         "invite",
         f"invite:{event['id']}:{member_id}:{partstat.lower()}:{_stamp(now)}",
         recipient=member_id,
         event=event["id"],
         club=event["club"],
-        payload={"partstat": partstat},
+        payload=payload,
     )
 
 
@@ -316,7 +328,7 @@ async def _fill(event: dict[str, Any], now: datetime) -> list[int]:
         if free is not None:
             free -= need
         await Rsvp.update({Rsvp.status: GOING, Rsvp.updated_at: now}).where(Rsvp.id == row["id"])
-        await _invite(event, row["member"], "ACCEPTED", now)
+        await _invite(event, row["member"], "ACCEPTED", now, promoted=True)
         promoted.append(int(row["member"]))
     return promoted
 

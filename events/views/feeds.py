@@ -400,11 +400,11 @@ async def member_feed(request: Request) -> Response:
 
 
 def feed_links(url: str) -> dict[str, str]:
-    """https://, webcal:// and Google "add by URL" forms of one feed URL."""
+    """https://, webcal://, Outlook's webcal:https:// and Google "add by URL" forms of a feed."""
     parts = urlsplit(url)
     webcal = "webcal://" + parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
     google = "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")
-    return {"https": url, "webcal": webcal, "google": google}
+    return {"https": url, "webcal": webcal, "outlook": f"webcal:{url}", "google": google}
 
 
 async def account_feed_context(request: Request, member_id: int) -> dict[str, Any]:

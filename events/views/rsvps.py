@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from events import flash
 from events.auth import current_member, login_redirect
 from events.db import is_unique_violation
 from events.parsing import ID_MAX, parse_int
@@ -105,7 +106,10 @@ async def rsvp(request: Request) -> Response:
         else:
             raise
     if not wants_fragment(request):
-        return RedirectResponse(event_url, status_code=303)
+        if outcome is not None and outcome.status == rsvps.GOING and outcome.changed:
+            # The success card on the event page says it, with "Add to calendar".
+            return RedirectResponse(event_url, status_code=303)
+        return flash.redirect(request, event_url, message)
     if outcome is not None and outcome.panel is not None:
         # The panel as the service read it inside the change's transaction: no more queries.
         context = {"event": outcome.event, "rsvp": outcome.panel, "rsvp_message": message}
