@@ -12,8 +12,9 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import Response
 
-from events import eventlinks, flash, timefmt
+from events import attributes, eventlinks, flash, timefmt
 from events.auth import current_member
+from events.services import attribute_filters
 from events.settings import settings_of
 from events.tables import CLUB_KIND_LABELS, ClubKind
 
@@ -56,6 +57,24 @@ def paragraphs(text: str) -> Markup:
     return Markup("".join(html))  # noqa: S704 - every piece of text was escaped above
 
 
+# How cards and event pages name the attendance mode.
+ATTENDANCE_SHOWN = {
+    "in_person": "In person",
+    "online": "Online",
+    "hybrid": "Hybrid: in person and online",
+    "inactive": "Paused",
+}
+
+
+def attribute_summary(codes: str | None) -> list[tuple[str, list[str]]]:
+    """Stored codes as (group label, readable labels), in catalogue order; never raw codes."""
+    grouped: dict[str, list[str]] = {}
+    for code in attributes.split(codes):
+        entry = attributes.BY_CODE[code]
+        grouped.setdefault(attributes.GROUP_LABELS[entry.group], []).append(entry.label)
+    return list(grouped.items())
+
+
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 templates.env.filters.update(sentence=sentence, paragraphs=paragraphs)
 templates.env.globals.update(
@@ -68,6 +87,11 @@ templates.env.globals.update(
     iso_local=timefmt.iso_local,
     google_calendar_url=eventlinks.google_calendar_url,
     map_url=eventlinks.map_url,
+    attribute_groups=attributes.groups_for,
+    attribute_labels=attributes.labels,
+    attendance_label=lambda mode: ATTENDANCE_SHOWN.get(mode, ATTENDANCE_SHOWN["in_person"]),
+    attribute_summary=lambda codes: attribute_summary(codes),
+    attribute_filter_choices=attribute_filters.choices,
 )
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True

@@ -173,7 +173,8 @@ async def test_csv_export_for_organizers(client):
     assert response.headers["content-disposition"].startswith("attachment")
     assert response.headers["cache-control"] == "no-store"
     rows = await csv_rows(client, event)
-    assert rows[0] == ["name", "status", "guests", "rsvp_at"]
+    # The contract's four columns, then `attendance` appended (#15).
+    assert rows[0] == ["name", "status", "guests", "rsvp_at", "attendance"]
     assert [r[:3] for r in rows[1:]] == [
         ['\'=HYPERLINK("http://x")', "going", "0"],
         ["'+Plus", "waitlisted", "2"],
@@ -182,6 +183,7 @@ async def test_csv_export_for_organizers(client):
     ]
     for row in rows[1:]:
         assert row[3].endswith("+00:00") and "T" in row[3]
+        assert row[4] == "in_person"
 
 
 async def test_csv_export_refused_to_others(client, other_client):

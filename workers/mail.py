@@ -91,6 +91,8 @@ def _event_context(mail: Mail) -> dict[str, Any]:
         "url": calendar.event_url(event, ""),
         "cancel_reason": "" if mail.discreet else (event.get("cancel_reason") or ""),
         "local_start": to_local(starts, tz),
+        # Hybrid events say how this member is coming.
+        "how": {"online": "Online", "in_person": "In person"}.get(mail.attendance, ""),
     }
 
 

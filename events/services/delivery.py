@@ -246,6 +246,8 @@ class Mail:
     payload: dict[str, Any] = field(default_factory=dict)
     # A welcome note: its text and author's display name.
     note: dict[str, Any] | None = None
+    # Hybrid events: how the member is coming ("in_person" or "online"); "" otherwise.
+    attendance: str = ""
 
 
 @dataclass(frozen=True)
@@ -332,7 +334,7 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
     rsvp = None
     if mail.event and member:
         rsvp = (
-            await Rsvp.select(Rsvp.status)
+            await Rsvp.select(Rsvp.status, Rsvp.attendance)
             .where((Rsvp.event == mail.event["id"]) & (Rsvp.member == member["id"]))
             .first()
         )
@@ -348,6 +350,15 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
     )
     # Removed and blocked: no attendee-only details, and nothing but cancellations.
     mail.going = status == RsvpStatus.going.value and not blocked
+    if mail.event and mail.event.get("attendance") == "hybrid" and rsvp:
+        mail.attendance = str(rsvp["attendance"] or "in_person")
+        if (
+            mail.attendance != "online"
+            and mail.event["details_for_attendees_only"]
+            and not mail.event["link_for_in_person"]
+        ):
+            # The attendee-only online link goes to people going online (text and calendar).
+            mail.event["online_url"] = ""
     if blocked and kind in ("invite", "update", "reminder", "message", "welcome", "welcome_note"):
         return Skip("the organizers removed the member from the club")
 

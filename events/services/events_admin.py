@@ -93,6 +93,12 @@ def _columns(values: EventValues, local_start: datetime, tz: str) -> dict[str, A
         ),
         "description": values.description,
         "attestation": values.attestation,
+        # None: the form had no attendance fields (an older client): keep the event's.
+        **(
+            {"link_for_in_person": values.link_for_in_person}
+            if values.link_for_in_person is not None
+            else {}
+        ),
     }
 
 
@@ -226,6 +232,12 @@ async def update_events(
             if visible:
                 await _notify("update", event_id, current["club"], sequence)
                 told.append(event_id)
+            modes = {current["attendance"], changes.get("attendance", current["attendance"])}
+            if len(modes) == 2 and rsvps.HYBRID in modes:
+                # Online answers count apart only while the event is hybrid.
+                await rsvps.recount(event_id)
+                await rsvps.fill_from_waitlist(event_id)
+                continue
             old_cap, new_cap = current["capacity"], values.capacity
             if old_cap is not None and (new_cap is None or new_cap > old_cap):
                 # The RSVP service owns the promotion rules (and its mails).
@@ -277,6 +289,7 @@ ATTENDEE_COLUMNS = (
     Rsvp.queued_at,
     Rsvp.updated_at,
     Rsvp.member.display_name.as_alias("name"),
+    Rsvp.attendance,
 )
 
 
@@ -298,6 +311,8 @@ async def attendee_lists(event_id: int) -> dict[str, Any]:
         "waitlist": waitlist,
         "not_going": not_going,
         "going_people": sum(1 + r["guests"] for r in going),
+        # Hybrid events: how many of them are coming in person and how many online.
+        "online_people": sum(1 + r["guests"] for r in going if r["attendance"] == "online"),
         "came": await came_count(event_id),
     }
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import changes, flash, ratelimit, timefmt
+from events import changes, flash, forms_attributes, ratelimit, timefmt
 from events.auth import CurrentMember, current_member, login_redirect
 from events.parsing import parse_id, path_id
 from events.services import clubs as svc
@@ -25,8 +25,7 @@ NOTE_LIMIT = (10, 3600)  # welcome notes per author per hour
 
 
 async def form_data(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    return forms_attributes.flatten(await request.form())
 
 
 async def load_club(request: Request) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import expect_fields, flash, ratelimit
+from events import expect_fields, flash, forms_attributes, ratelimit
 from events.auth import CurrentMember, current_member, login_redirect
 from events.forms import blank_form, form_from_event, parse_event_form
 from events.services import events_admin as admin
@@ -26,8 +26,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def form_data(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    return forms_attributes.flatten(await request.form())
 
 
 def see_other(url: str) -> RedirectResponse:
@@ -91,6 +90,7 @@ async def new_event(request: Request) -> Response:
     if request.method == "GET":
         form = {**blank_form(), **expect_fields.form_of({})}
         form["activity"] = club["activities"].split(",")[0] if club["activities"] else ""
+        form.update(forms_attributes.initial(club))  # the club's default attributes (#15)
         return form_page(request, club=club, form=form)
     data = await form_data(request)
     values, errors, form = parse_event_form(data, club["timezone"], new=True)

@@ -76,6 +76,7 @@ async def rsvp(request: Request) -> Response:
             request, event_id, error="Guests should be a whole number.", status_code=422
         )
     visibility = form.get("visibility")
+    attendance = str(form.get("attendance", "") or "").strip() or None
     outcome: rsvps.Outcome | None = None
     try:
         outcome = await rsvps.respond(
@@ -85,6 +86,7 @@ async def rsvp(request: Request) -> Response:
             guests,
             attested=form.get("attest") in ("on", "yes", "1", "true"),
             visibility=str(visibility) if visibility else None,
+            attendance=attendance,
         )
         message = outcome.message
     except rsvps.RsvpRefused as exc:
@@ -152,9 +154,18 @@ async def attendees_csv(request: Request) -> Response:
         raise HTTPException(404, "We couldn't find that event.")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["name", "status", "guests", "rsvp_at"])
+    # The contract's columns first; `attendance` (in_person or online) appended (#15).
+    writer.writerow(["name", "status", "guests", "rsvp_at", "attendance"])
     for row in rows:
-        writer.writerow([csv_cell(row["name"]), row["status"], row["guests"], _iso(row["rsvp_at"])])
+        writer.writerow(
+            [
+                csv_cell(row["name"]),
+                row["status"],
+                row["guests"],
+                _iso(row["rsvp_at"]),
+                row["attendance"],
+            ]
+        )
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
