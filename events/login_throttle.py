@@ -88,6 +88,7 @@ class LoginAttempt:
         if self.redis is None:
             return True
         try:
-            return bool(await self.redis.sismember(_known_key(self.email), _digest(self.address)))
+            known = self.redis.sismember(_known_key(self.email), _digest(self.address))
+            return bool(await known)  # type: ignore[misc]  # redis-py types sync and async alike
         except (RedisError, OSError):
             return True

@@ -26,9 +26,11 @@ from events.tables import (
     ClubKind,
     Event,
     EventStatus,
+    MailKind,
     Member,
     Membership,
     Report,
+    ReportSubject,
     Role,
     Rsvp,
     WelcomeNote,
@@ -217,7 +219,9 @@ async def member_counts(club_ids: list[int]) -> dict[int, int]:
     return {int(r["club"]): int(r["n"]) for r in rows}
 
 
-async def next_events(club_ids: list[int], now: datetime | None = None) -> dict[int, dict]:
+async def next_events(
+    club_ids: list[int], now: datetime | None = None
+) -> dict[int, dict[str, Any]]:
     """Each club's next scheduled event, in one query over these clubs' events only."""
     rows = await Event.select(Event.id, Event.club, Event.title, Event.starts_at).where(
         Event.club.is_in(club_ids),
@@ -292,7 +296,7 @@ async def newcomers(
             & Membership.blocked.eq(False)
             & (Membership.role == Role.member.value)
             & (Membership.member != viewer_id)
-            & Membership.member.allow_greetings.eq(True)
+            & Membership.member.allow_greetings.eq(True)  # type: ignore[union-attr]
             & Membership.member.deleted_at.is_null()
             & greetings.opted_in()
         )
@@ -510,7 +514,7 @@ async def join(
         if not rows:
             return False
         await outbox.add(
-            "welcome",
+            MailKind.welcome,
             welcome_dedupe_key(club_id, member_id, joined_at),
             recipient=member_id,
             club=club_id,
@@ -696,7 +700,7 @@ async def is_newcomer(club_id: int, member_id: int, now: datetime | None = None)
         & (Membership.joined_at >= since)
         & Membership.blocked.eq(False)
         & (Membership.role == Role.member.value)
-        & Membership.member.allow_greetings.eq(True)
+        & Membership.member.allow_greetings.eq(True)  # type: ignore[union-attr]
         & Membership.member.deleted_at.is_null()
         & greetings.opted_in()
     )
@@ -778,7 +782,7 @@ async def report_note(member_id: int, note_id: int, reason: str = "") -> bool:
                 Report(
                     club=note["club"],
                     reporter=member_id,
-                    subject_kind="note",
+                    subject_kind=ReportSubject.note.value,
                     subject_id=note_id,
                     reason=reason.strip()[:1000],
                 )

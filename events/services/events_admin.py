@@ -22,6 +22,7 @@ from events.tables import (
     Event,
     EventMessage,
     EventStatus,
+    MailKind,
     Outbox,
     RoleSignup,
     Rsvp,
@@ -57,14 +58,14 @@ async def _attendees(event_id: int, statuses: tuple[str, ...] = ATTENDING) -> li
     return [int(r["member"]) for r in rows]
 
 
-async def _notify(kind: str, event_id: int, club_id: int, sequence: int) -> int:
+async def _notify(kind: MailKind, event_id: int, club_id: int, sequence: int) -> int:
     """One outbox row per going/waitlisted member; the sequence makes each change its own mail."""
     payload: dict[str, Any] = {"sequence": sequence}
-    if kind == "cancel":
+    if kind == MailKind.cancel:
         payload["event_cancelled"] = True
     written = 0
     for member_id in await _attendees(event_id):
-        key = f"{kind}:event:{event_id}:{member_id}:{sequence}"
+        key = f"{kind.value}:event:{event_id}:{member_id}:{sequence}"
         if await outbox.add(
             kind, key, recipient=member_id, event=event_id, club=club_id, payload=payload
         ):
@@ -201,7 +202,7 @@ async def update_events(
                 Event.id == event_id
             )
             if visible:
-                await _notify("update", event_id, current["club"], sequence)
+                await _notify(MailKind.update, event_id, current["club"], sequence)
                 told.append(event_id)
             old_cap, new_cap = current["capacity"], values.capacity
             if old_cap is not None and (new_cap is None or new_cap > old_cap):
@@ -234,7 +235,7 @@ async def cancel_events(event: dict[str, Any], reason: str, scope: str) -> list[
                     Event.updated_at: now,
                 }
             ).where(Event.id == current["id"])
-            await _notify("cancel", current["id"], current["club"], sequence)
+            await _notify(MailKind.cancel, current["id"], current["club"], sequence)
             cancelled.append(current["id"])
     return cancelled
 
@@ -359,7 +360,7 @@ async def send_message(
         count = 0
         for member_id in await _attendees(event["id"], statuses):
             if await outbox.add(
-                "message",
+                MailKind.message,
                 f"message:{message_id}:{member_id}",
                 recipient=member_id,
                 event=event["id"],
@@ -385,7 +386,8 @@ async def sent_messages(event_id: int) -> list[dict[str, Any]]:
     )
     for row in rows:
         row["recipients"] = await Outbox.count().where(
-            (Outbox.kind == "message") & Outbox.dedupe_key.like(f"message:{row['id']}:%")
+            (Outbox.kind == MailKind.message.value)
+            & Outbox.dedupe_key.like(f"message:{row['id']}:%")
         )
     return rows
 

@@ -24,7 +24,7 @@ from events.services.attendees import Fellows, as_chosen
 from events.services.clubs import NEWCOMER_DAYS, SLUG_RE, activity_list
 from events.services.events_admin import is_greeter_role
 from events.services.rsvps import PanelState, panel_from
-from events.tables import Club, Event, EventStatus, Role, RsvpStatus, Visibility
+from events.tables import Club, Event, EventStatus, MailKind, Role, RsvpStatus, Visibility
 
 GOING = RsvpStatus.going.value
 WAITLISTED = RsvpStatus.waitlisted.value
@@ -204,7 +204,7 @@ def _event_branches(
             Branch(
                 "message",
                 "FROM event_message WHERE event_message.event = {} AND EXISTS (SELECT 1 FROM "
-                "outbox WHERE outbox.kind = 'message' AND outbox.event = {} "
+                f"outbox WHERE outbox.kind = '{MailKind.message.value}' AND outbox.event = {{}} "
                 "AND outbox.recipient = {} "
                 "AND outbox.dedupe_key LIKE 'message:' || CAST(event_message.id AS TEXT) || ':%')",
                 "event_message.created_at DESC, event_message.id DESC",
