@@ -67,9 +67,9 @@ async def test_an_unknown_kind_in_the_outbox_is_skipped_and_the_next_mail_still_
     member = await helpers.make_member("riley@example.org", "Riley")
     ids = []
     for kind, key in (("carrier_pigeon", "pigeon:1"), (MailKind.signup_existing.value, "x:1")):
-        rows = await Outbox.insert(
-            Outbox(kind=kind, dedupe_key=key, recipient=member)
-        ).returning(Outbox.id)
+        rows = await Outbox.insert(Outbox(kind=kind, dedupe_key=key, recipient=member)).returning(
+            Outbox.id
+        )
         ids.append(int(rows[0]["id"]))
     ctx = {"now": fixed_clock(utcnow()), "mailer": mailer}
 
