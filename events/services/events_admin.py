@@ -490,7 +490,22 @@ def is_greeter_role(name: str) -> bool:
     return any(word in lowered for word in GREETER_WORDS)
 
 
-async def roles_for(event_id: int, member_id: int | None, organizer: bool) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class RoleSlot:
+    """A volunteer role as the event and attendee pages show it to one viewer."""
+
+    id: int
+    event: int
+    name: str
+    spots: int
+    taken: int
+    free: int
+    mine: bool
+    holders: list[str]  # names, for organizers only
+    greeter: bool
+
+
+async def roles_for(event_id: int, member_id: int | None, organizer: bool) -> list[RoleSlot]:
     roles = (
         await VolunteerRole.select()
         .where(VolunteerRole.event == event_id)
@@ -507,11 +522,20 @@ async def roles_for(event_id: int, member_id: int | None, organizer: bool) -> li
         .where(RoleSignup.role.is_in([r["id"] for r in roles]))
         .order_by(RoleSignup.created_at)
     )
+    slots = []
     for role in roles:
         held = [s for s in signups if s["role"] == role["id"]]
-        role["taken"] = len(held)
-        role["free"] = max(role["spots"] - len(held), 0)
-        role["mine"] = member_id is not None and any(s["member"] == member_id for s in held)
-        role["holders"] = [s["name"] for s in held] if organizer else []
-        role["greeter"] = is_greeter_role(role["name"])
-    return roles
+        slots.append(
+            RoleSlot(
+                id=role["id"],
+                event=role["event"],
+                name=role["name"],
+                spots=role["spots"],
+                taken=len(held),
+                free=max(role["spots"] - len(held), 0),
+                mine=member_id is not None and any(s["member"] == member_id for s in held),
+                holders=[s["name"] for s in held] if organizer else [],
+                greeter=is_greeter_role(role["name"]),
+            )
+        )
+    return slots
