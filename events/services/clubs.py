@@ -542,8 +542,25 @@ async def leave(member_id: int, club_id: int) -> bool:
     return True
 
 
-async def team(club_id: int) -> list[dict[str, Any]]:
-    return (
+@dataclass(frozen=True, slots=True)
+class TeamMember:
+    member_id: int
+    display_name: str
+    role: str
+    joined_at: datetime
+    blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Answerer:
+    """Someone who answered one of the club's events without being in the club."""
+
+    member_id: int
+    display_name: str
+
+
+async def team(club_id: int) -> list[TeamMember]:
+    rows = (
         await Membership.select(
             Membership.member.id.as_alias("member_id"),
             Membership.member.display_name.as_alias("display_name"),
@@ -555,6 +572,7 @@ async def team(club_id: int) -> list[dict[str, Any]]:
         .order_by(Membership.role, ascending=False)
         .order_by(Membership.joined_at)
     )
+    return [TeamMember(**{**r, "blocked": bool(r["blocked"])}) for r in rows]
 
 
 async def _require_organizer(actor_id: int, club_id: int) -> None:
@@ -658,10 +676,10 @@ async def remove(
         await rsvps.cancel_for_club(club_id, member_id, now)
 
 
-async def answered_not_joined(club_id: int, limit: int = 200) -> list[dict[str, Any]]:
+async def answered_not_joined(club_id: int, limit: int = 200) -> list[Answerer]:
     """People who answered one of the club's events without being in it (joined or blocked):
     organizers can remove or block them too."""
-    return (
+    rows = (
         await Rsvp.select(
             Rsvp.member.id.as_alias("member_id"),
             Rsvp.member.display_name.as_alias("display_name"),
@@ -678,6 +696,7 @@ async def answered_not_joined(club_id: int, limit: int = 200) -> list[dict[str, 
         .order_by(Rsvp.member.id)
         .limit(limit)
     )
+    return [Answerer(**r) for r in rows]
 
 
 # ---------------------------------------------------------------- welcome notes

@@ -258,26 +258,54 @@ ATTENDEE_COLUMNS = (
 )
 
 
-async def attendee_lists(event_id: int) -> dict[str, Any]:
-    rows = (
-        await Rsvp.select(*ATTENDEE_COLUMNS)
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """One RSVP, as the attendee page lists it and as a check-in swaps it."""
+
+    id: int
+    member: int
+    status: str
+    guests: int
+    first_time: bool
+    attested: bool
+    checked_in_at: datetime | None
+    queued_at: datetime
+    updated_at: datetime
+    name: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Attendee:
+        return cls(**row)
+
+
+@dataclass(frozen=True, slots=True)
+class AttendeeLists:
+    going: list[Attendee]
+    waitlist: list[Attendee]
+    not_going: list[Attendee]
+    going_people: int  # members going and their guests
+    came: int
+
+
+async def attendee_lists(event_id: int) -> AttendeeLists:
+    rows = [
+        Attendee.of(r)
+        for r in await Rsvp.select(*ATTENDEE_COLUMNS)
         .where(Rsvp.event == event_id)
         .order_by(Rsvp.queued_at)
         .order_by(Rsvp.id)
-    )
+    ]
     going = sorted(
-        (r for r in rows if r["status"] == RsvpStatus.going.value),
-        key=lambda r: r["name"].casefold(),
+        (r for r in rows if r.status == RsvpStatus.going.value),
+        key=lambda r: r.name.casefold(),
     )
-    waitlist = [r for r in rows if r["status"] == RsvpStatus.waitlisted.value]
-    not_going = [r for r in rows if r["status"] == RsvpStatus.not_going.value]
-    return {
-        "going": going,
-        "waitlist": waitlist,
-        "not_going": not_going,
-        "going_people": sum(1 + r["guests"] for r in going),
-        "came": await came_count(event_id),
-    }
+    return AttendeeLists(
+        going=going,
+        waitlist=[r for r in rows if r.status == RsvpStatus.waitlisted.value],
+        not_going=[r for r in rows if r.status == RsvpStatus.not_going.value],
+        going_people=sum(1 + r.guests for r in going),
+        came=await came_count(event_id),
+    )
 
 
 async def going_count(event_id: int) -> int:
@@ -290,7 +318,7 @@ async def came_count(event_id: int) -> int:
     return await Rsvp.count().where((Rsvp.event == event_id) & Rsvp.checked_in_at.is_not_null())
 
 
-async def set_checked_in(event_id: int, rsvp_id: int, checked_in: bool) -> dict[str, Any] | None:
+async def set_checked_in(event_id: int, rsvp_id: int, checked_in: bool) -> Attendee | None:
     """Mark (or unmark) one RSVP of this event as attended; None if it isn't this event's."""
     query = Rsvp.update({Rsvp.checked_in_at: utcnow() if checked_in else None}).where(
         (Rsvp.id == rsvp_id) & (Rsvp.event == event_id)
@@ -299,11 +327,12 @@ async def set_checked_in(event_id: int, rsvp_id: int, checked_in: bool) -> dict[
         # Tapping twice keeps the first time.
         query = query.where(Rsvp.checked_in_at.is_null())
     await query
-    return (
+    row = (
         await Rsvp.select(*ATTENDEE_COLUMNS)
         .where((Rsvp.id == rsvp_id) & (Rsvp.event == event_id))
         .first()
     )
+    return None if row is None else Attendee.of(row)
 
 
 # --- messages -------------------------------------------------------------------------------
@@ -371,7 +400,20 @@ async def send_message(
     return MessageResult(message_id, count, repeated=False)
 
 
-async def sent_messages(event_id: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """An organizer's message, as the attendee page lists what was sent."""
+
+    id: int
+    subject: str
+    body: str
+    include_waitlist: bool
+    created_at: datetime
+    author_name: str | None
+    recipients: int
+
+
+async def sent_messages(event_id: int) -> list[SentMessage]:
     rows = (
         await EventMessage.select(
             EventMessage.id,
@@ -384,12 +426,14 @@ async def sent_messages(event_id: int) -> list[dict[str, Any]]:
         .where(EventMessage.event == event_id)
         .order_by(EventMessage.created_at, ascending=False)
     )
+    sent = []
     for row in rows:
-        row["recipients"] = await Outbox.count().where(
+        recipients = await Outbox.count().where(
             (Outbox.kind == MailKind.message.value)
             & Outbox.dedupe_key.like(f"message:{row['id']}:%")
         )
-    return rows
+        sent.append(SentMessage(**row, recipients=recipients))
+    return sent
 
 
 # --- volunteer roles ------------------------------------------------------------------------
