@@ -23,6 +23,7 @@ from events.services import greetings, listings
 from events.services.attendees import Fellows, as_chosen
 from events.services.clubs import NEWCOMER_DAYS, SLUG_RE, activity_list
 from events.services.events_admin import RoleSlot, is_greeter_role
+from events.services.home import HomeEvent
 from events.services.rsvps import PanelState, panel_from
 from events.tables import Club, Event, EventStatus, MailKind, Role, RsvpStatus, Visibility
 
@@ -388,7 +389,7 @@ class ClubPage(_Page):
     newly_joined: bool
     organizers: list[ClubOrganizer]
     member_count: int
-    events: list[dict[str, Any]]
+    events: list[HomeEvent]
     # Newcomers are for signed-in members of this club who may greet, never anyone else.
     newcomers: list[dict[str, Any]]
     may_greet: bool
@@ -540,7 +541,12 @@ async def club_page(slug: str, viewer: int | None, now: datetime | None = None) 
         and membership["joined_at"] >= current - timedelta(days=NEWCOMER_DAYS),
         organizers=[ClubOrganizer(o["i1"], o["t1"]) for o in lists.get("organizer", [])],
         member_count=int(row["member_count"]),
-        events=await listings.upcoming_events(listings.EventFilters(club=club["slug"]), current),
+        events=[
+            HomeEvent(**e)
+            for e in await listings.upcoming_events(
+                listings.EventFilters(club=club["slug"]), current
+            )
+        ],
         newcomers=newcomers,
         may_greet=bool(viewer is not None and active and may_greet),
         greet_default=greetings.greetable_by_default(club["kind"]),
