@@ -12,6 +12,7 @@ from starlette.routing import Route
 from events.auth import current_member
 from events.parsing import path_id
 from events.services import listings, pages
+from events.settings import settings_of
 from events.templating import render
 
 
@@ -36,7 +37,7 @@ async def event_page(request: Request) -> Response:
 
 
 async def help_page(request: Request) -> Response:
-    return render(request, "help.html")
+    return render(request, "help.html", {"crisis_line": settings_of(request).crisis_line})
 
 
 routes = [
