@@ -113,6 +113,8 @@ class MailKind(str, Enum):
     # work, and never sent.
     password_reset_none = "password_reset_none"  # noqa: S105
     account_deleted = "account_deleted"
+    # To a suspended club's organizers, from a steward.
+    club_suspended = "club_suspended"
 
 
 class ReportSubject(str, Enum):
@@ -138,6 +140,10 @@ class Member(Table):
     allow_greetings = Boolean(default=True)
     default_visibility = Varchar(length=10, default=Visibility.initials.value, choices=Visibility)
     deleted_at = Timestamptz(null=True, default=None)
+    # Instance steward (granted by `steady admin grant EMAIL`, never self-service).
+    steward = Boolean(default=False)
+    # Suspended by a steward: signed out everywhere and cannot sign in.
+    suspended_at = Timestamptz(null=True, default=None)
 
 
 class Club(Table):
@@ -152,6 +158,12 @@ class Club(Table):
     listed = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Days after each event at which who came is forgotten; NULL = the kind's default
+    # (events.services.retention), 0 = never (activity clubs only).
+    retention_days = Integer(null=True, default=None)
+    # Suspended by a steward: hidden from listings and feeds, no reminders or invites.
+    suspended_at = Timestamptz(null=True, default=None)
+    suspended_reason = Text(default="")
 
 
 class Membership(Table):
@@ -269,6 +281,8 @@ class Report(Table):
     reason = Text(default="")
     resolved = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
+    # An organizer passed it on to the instance's stewards.
+    escalated_at = Timestamptz(null=True, default=None)
 
 
 class Outbox(Table):
@@ -301,6 +315,28 @@ class DevMail(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class EventTally(Table):
+    """What is kept of an event once its retention period is over: counts, never people."""
+
+    event = ForeignKey(references=Event, unique=True, index=True)
+    came = Integer(default=0)
+    first_timers = Integer(default=0)
+    back_30 = Integer(default=0)
+    back_90 = Integer(default=0)
+    forgotten_at = Timestamptz(default=TimestamptzNow())
+
+
+class StewardAction(Table):
+    """A steward's action on the instance, shown to every steward: who, when, why."""
+
+    steward = ForeignKey(references=Member, null=True, default=None)
+    action = Varchar(length=30)
+    club = ForeignKey(references=Club, null=True, default=None)
+    member = ForeignKey(references=Member, null=True, default=None)
+    reason = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[PiccoloTable]] = [
     Member,
     Club,
@@ -315,4 +351,6 @@ ALL_TABLES: list[type[PiccoloTable]] = [
     Report,
     Outbox,
     DevMail,
+    EventTally,
+    StewardAction,
 ]

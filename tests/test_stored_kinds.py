@@ -47,6 +47,7 @@ def test_stored_values_are_the_strings_rows_already_hold() -> None:
     assert sorted(kind.value for kind in MailKind) == [
         "account_deleted",
         "cancel",
+        "club_suspended",
         "invite",
         "message",
         "password_reset",

@@ -131,6 +131,8 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         token = str(mail.payload.get("token", ""))
         ctx["reset_url"] = f"{settings.base_url}/password/reset?token={quote(token, safe='')}"
     ctx["login_url"] = f"{settings.base_url}/login"
+    if mail.kind == MailKind.club_suspended:
+        ctx["reason"] = str(mail.payload.get("reason", ""))
     return ctx
 
 
@@ -169,6 +171,8 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
             return "Reset your Steady password"
         case MailKind.account_deleted:
             return "Your Steady account is deleted"
+        case MailKind.club_suspended:
+            return "Your group on Steady is suspended"
     return "A message from Steady"
 
 

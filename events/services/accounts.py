@@ -164,7 +164,11 @@ async def authenticate(email: str, password: str) -> int | None:
     Takes the same time whether or not the address has an account."""
     row = (
         await Member.select(Member.id, Member.password_hash, Member.email_confirmed)
-        .where((Member.email == normalize_email(email)) & Member.deleted_at.is_null())
+        .where(
+            (Member.email == normalize_email(email))
+            & Member.deleted_at.is_null()
+            & Member.suspended_at.is_null()  # suspended by a steward (#16)
+        )
         .first()
     )
     ok = await passwords.verify_password_async(password, row["password_hash"] if row else None)

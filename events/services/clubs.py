@@ -117,7 +117,11 @@ def parse_directory_filters(params: Any, activities: list[str]) -> DirectoryFilt
 
 
 async def directory_activities() -> list[str]:
-    rows = await Club.select(Club.activities).where(Club.listed.eq(True)).distinct()
+    rows = (
+        await Club.select(Club.activities)
+        .where(Club.listed.eq(True) & Club.suspended_at.is_null())
+        .distinct()
+    )
     return sorted({a for r in rows for a in activity_list(r["activities"])})
 
 
@@ -165,7 +169,7 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
     filters = parse_directory_filters(params, activities)
     query = Club.select(
         Club.id, Club.slug, Club.name, Club.kind, Club.activities, Club.timezone
-    ).where(Club.listed.eq(True))
+    ).where(Club.listed.eq(True) & Club.suspended_at.is_null())
     if filters.kind:
         query = query.where(Club.kind == filters.kind)
     if filters.activity:

@@ -42,6 +42,16 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, … capped at one hour
 BACKOFF_CAP = 3600
 ACTIVE = (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
+# Held once a steward suspends the club (cancellations still go out).
+HELD_BY_SUSPENSION = (
+    MailKind.invite,
+    MailKind.update,
+    MailKind.reminder,
+    MailKind.message,
+    MailKind.welcome,
+)
+# The only mail a suspended member still gets.
+TO_SUSPENDED_MEMBERS = (MailKind.cancel, MailKind.account_deleted)
 DONE_STATES = (OutboxState.sent.value, OutboxState.failed.value, OutboxState.skipped.value)
 
 
@@ -382,6 +392,7 @@ async def _load(row: OutboxRow, now: datetime) -> Mail | Skip:
                 Member.discreet,
                 Member.reminders,
                 Member.deleted_at,
+                Member.suspended_at,
             )
             .where(Member.id == row.recipient)
             .first()
@@ -408,6 +419,12 @@ async def _load(row: OutboxRow, now: datetime) -> Mail | Skip:
     club_id = row.club or (mail.event["club"] if mail.event else None)
     if club_id:
         mail.club = await Club.select().where(Club.id == club_id).first()
+    # Checked again as the worker loads the row: nothing but cancellations after a steward's
+    # suspension commits (of the club, or of the member).
+    if kind in HELD_BY_SUSPENSION and mail.club and mail.club["suspended_at"] is not None:
+        return Skip("the club is suspended")
+    if member and member["suspended_at"] is not None and kind not in TO_SUSPENDED_MEMBERS:
+        return Skip("the member is suspended")
     rsvp = None
     if mail.event and member:
         rsvp = (
@@ -533,6 +550,13 @@ async def _password_reset_none(mail: Mail, found: Found) -> Skip | None:
     return Skip("a password reset for an address with no account: nothing to send")
 
 
+@loader(MailKind.club_suspended)
+async def _club_suspended(mail: Mail, found: Found) -> Skip | None:
+    if not found.member or not mail.club or mail.club["suspended_at"] is None:
+        return Skip("the club is no longer suspended")
+    return None
+
+
 @loader(MailKind.signup_existing, MailKind.account_deleted)
 async def _as_written(mail: Mail, found: Found) -> Skip | None:
     return None
@@ -571,6 +595,7 @@ async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> lis
         & (Rsvp.event.starts_at <= now + max(leads))
         & (Rsvp.member.reminders == True)  # noqa: E712 - a Piccolo expression
         & Rsvp.member.deleted_at.is_null()
+        & Rsvp.event.club.suspended_at.is_null()  # type: ignore[union-attr]
     )
     wanted: dict[str, dict[str, Any]] = {}
     for r in rows:

@@ -135,7 +135,7 @@ async def home_page(
     shown, last = _page(await _events(filters, after, viewer, now))
     clubs = (
         await Club.select(Club.slug, Club.name)
-        .where(Club.listed.eq(True))
+        .where(Club.listed.eq(True) & Club.suspended_at.is_null())
         .order_by(Club.name)
         .limit(CLUB_MENU_MAX + 1)
     )

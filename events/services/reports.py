@@ -139,6 +139,7 @@ async def open_reports(club_id: int) -> list[OpenReport]:
             Report.reason,
             Report.created_at,
             Report.reporter.display_name.as_alias("reporter_name"),
+            Report.escalated_at,
         )
         .where((Report.club == club_id) & Report.resolved.eq(False))
         .order_by(Report.created_at)

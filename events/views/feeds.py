@@ -305,6 +305,7 @@ async def club_feed(request: Request) -> Response:
     club = (
         await Club.select(Club.id, Club.slug, Club.name, Club.timezone, Club.updated_at)
         .where(Club.slug == str(request.path_params["slug"]).lower())
+        .where(Club.suspended_at.is_null())  # suspended by a steward (#16)
         .first()
     )
     if club is None:
