@@ -124,6 +124,7 @@ class OpenReport:
     reason: str
     created_at: datetime
     reporter_name: str | None
+    escalated_at: datetime | None  # passed to the site's stewards
     event: ReportedEvent | None
     member: ReportedMember | None
     note: ReportedNote | None
@@ -199,6 +200,7 @@ async def open_reports(club_id: int) -> list[OpenReport]:
                 reason=row["reason"],
                 created_at=row["created_at"],
                 reporter_name=row["reporter_name"],
+                escalated_at=row["escalated_at"],
                 event=event,
                 member=member,
                 note=note,
