@@ -15,7 +15,7 @@ from events import changes
 from events.db import write_transaction
 from events.services import outbox
 from events.services.events_admin import _attendees, _for_update
-from events.tables import Event, EventStatus
+from events.tables import Event, EventStatus, MailKind
 from events.timefmt import utcnow
 
 CANCELLED = EventStatus.cancelled.value
@@ -70,7 +70,7 @@ async def restore_events(
             ).where(Event.id == event_id)
             for member_id in await _attendees(event_id):
                 await outbox.add(
-                    "update",
+                    MailKind.update,
                     f"update:event:{event_id}:{member_id}:{sequence}",
                     recipient=member_id,
                     event=event_id,
