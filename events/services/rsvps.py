@@ -31,6 +31,7 @@ from events.services.permissions import is_organizer
 from events.tables import (
     Event,
     EventStatus,
+    MailKind,
     RoleSignup,
     Rsvp,
     RsvpStatus,
@@ -248,7 +249,7 @@ async def _count(event: dict[str, Any], taken: int = 0, waitlisted: int = 0) -> 
 
 async def _invite(event: dict[str, Any], member_id: int, partstat: str, now: datetime) -> None:
     await outbox.add(
-        "invite",
+        MailKind.invite,
         f"invite:{event['id']}:{member_id}:{partstat.lower()}:{_stamp(now)}",
         recipient=member_id,
         event=event["id"],
@@ -261,7 +262,7 @@ async def _cancel_notice(
     event: dict[str, Any], member_id: int, now: datetime, by: str = "member"
 ) -> None:
     await outbox.add(
-        "cancel",
+        MailKind.cancel,
         f"cancel:{event['id']}:{member_id}:{_stamp(now)}",
         recipient=member_id,
         event=event["id"],

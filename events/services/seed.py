@@ -4,6 +4,7 @@ without capacity, and the two demo accounts. Never in prod."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from events import passwords
 from events.services.accounts import create_confirmed_member
@@ -208,9 +209,10 @@ async def seed_demo(today: date | None = None) -> None:
     organizer = await create_confirmed_member(ORGANIZER_EMAIL, "Sam (organizer)", password_hash)
     member = await create_confirmed_member(MEMBER_EMAIL, "Alex", password_hash)
     now = utcnow()
-    clubs: dict[str, dict] = {}
+    clubs: dict[str, dict[str, Any]] = {}
     for spec in CLUBS:
-        rows = await Club.insert(Club(**spec)).returning(Club.id, Club.slug, Club.timezone)
+        # CLUBS holds column names and values.
+        rows = await Club.insert(Club(**spec)).returning(Club.id, Club.slug, Club.timezone)  # type: ignore[arg-type]
         clubs[spec["slug"]] = rows[0]
         await Membership.insert(
             Membership(member=organizer, club=rows[0]["id"], role=Role.organizer.value)
