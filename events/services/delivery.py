@@ -286,6 +286,8 @@ class Mail:
     message: Message | None = None
     lead_minutes: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    # Digests and organizers' summaries: the events or clubs the mail lists.
+    items: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -420,7 +422,11 @@ async def _load(row: OutboxRow, now: datetime) -> Mail | Skip:
     # suspension commits (of the club, or of the member).
     if kind in HELD_BY_SUSPENSION and mail.club and mail.club["suspended_at"] is not None:
         return Skip("the club is suspended")
-    if member and member["suspended_at"] is not None and kind not in (MailKind.cancel, MailKind.account_deleted):
+    if (
+        member
+        and member["suspended_at"] is not None
+        and kind not in (MailKind.cancel, MailKind.account_deleted)
+    ):
         return Skip("the member is suspended")
     rsvp = None
     if mail.event and member:
@@ -637,3 +643,7 @@ async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> lis
                 if new_id is not None:
                     written.append(new_id)
     return written
+
+
+# The digest kinds' loaders live with the rest of the digests; importing registers them.
+from events.services import digests  # noqa: E402,F401

@@ -247,14 +247,17 @@ async def _count(event: dict[str, Any], taken: int = 0, waitlisted: int = 0) -> 
     _counted(event, rows)
 
 
-async def _invite(event: dict[str, Any], member_id: int, partstat: str, now: datetime) -> None:
+async def _invite(
+    event: dict[str, Any], member_id: int, partstat: str, now: datetime, via: str = "rsvp"
+) -> None:
+    # `via` (rsvp, or waitlist for a promotion) is what organizers' RSVP mail counts.
     await outbox.add(
         MailKind.invite,
         f"invite:{event['id']}:{member_id}:{partstat.lower()}:{_stamp(now)}",
         recipient=member_id,
         event=event["id"],
         club=event["club"],
-        payload={"partstat": partstat},
+        payload={"partstat": partstat, "via": via},
     )
 
 
@@ -317,7 +320,7 @@ async def _fill(event: dict[str, Any], now: datetime) -> list[int]:
         if free is not None:
             free -= need
         await Rsvp.update({Rsvp.status: GOING, Rsvp.updated_at: now}).where(Rsvp.id == row["id"])
-        await _invite(event, row["member"], "ACCEPTED", now)
+        await _invite(event, row["member"], "ACCEPTED", now, via="waitlist")
         promoted.append(int(row["member"]))
     return promoted
 
