@@ -598,7 +598,7 @@ async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> lis
         & (Rsvp.event.starts_at <= now + max(leads))
         & (Rsvp.member.reminders == True)  # noqa: E712 - a Piccolo expression
         & Rsvp.member.deleted_at.is_null()
-        & Rsvp.event.club.suspended_at.is_null()
+        & Rsvp.event.club.suspended_at.is_null()  # type: ignore[union-attr]
     )
     wanted: dict[str, dict[str, Any]] = {}
     for r in rows:
