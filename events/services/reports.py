@@ -127,6 +127,8 @@ class OpenReport:
     event: ReportedEvent | None
     member: ReportedMember | None
     note: ReportedNote | None
+    # Passed on to the instance's stewards (#16), or None.
+    escalated_at: datetime | None = None
 
 
 async def open_reports(club_id: int) -> list[OpenReport]:
@@ -198,6 +200,7 @@ async def open_reports(club_id: int) -> list[OpenReport]:
                 kind_label=KIND_LABELS.get(kind, kind),
                 reason=row["reason"],
                 created_at=row["created_at"],
+                escalated_at=row["escalated_at"],
                 reporter_name=row["reporter_name"],
                 event=event,
                 member=member,
