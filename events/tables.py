@@ -113,6 +113,7 @@ class MailKind(str, Enum):
     # work, and never sent.
     password_reset_none = "password_reset_none"  # noqa: S105
     account_deleted = "account_deleted"
+    # To a suspended club's organizers, from a steward.
     club_suspended = "club_suspended"
     # The weekly "This week at your clubs" mail a member opted in to.
     digest = "digest"

@@ -21,6 +21,7 @@ MAIL_KINDS = Enum(
         "password_reset": "password_reset",
         "password_reset_none": "password_reset_none",
         "account_deleted": "account_deleted",
+        "club_suspended": "club_suspended",
     },
 )
 REPORT_SUBJECTS = Enum("ReportSubject", {"event": "event", "member": "member", "note": "note"})

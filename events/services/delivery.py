@@ -42,6 +42,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, … capped at one hour
 BACKOFF_CAP = 3600
 ACTIVE = (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
+# Held once a steward suspends the club (cancellations still go out).
 HELD_BY_SUSPENSION = (
     MailKind.invite,
     MailKind.update,
@@ -49,6 +50,8 @@ HELD_BY_SUSPENSION = (
     MailKind.message,
     MailKind.welcome,
 )
+# The only mail a suspended member still gets.
+TO_SUSPENDED_MEMBERS = (MailKind.cancel, MailKind.account_deleted)
 DONE_STATES = (OutboxState.sent.value, OutboxState.failed.value, OutboxState.skipped.value)
 
 
@@ -422,11 +425,7 @@ async def _load(row: OutboxRow, now: datetime) -> Mail | Skip:
     # suspension commits (of the club, or of the member).
     if kind in HELD_BY_SUSPENSION and mail.club and mail.club["suspended_at"] is not None:
         return Skip("the club is suspended")
-    if (
-        member
-        and member["suspended_at"] is not None
-        and kind not in (MailKind.cancel, MailKind.account_deleted)
-    ):
+    if member and member["suspended_at"] is not None and kind not in TO_SUSPENDED_MEMBERS:
         return Skip("the member is suspended")
     rsvp = None
     if mail.event and member:

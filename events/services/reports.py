@@ -124,11 +124,10 @@ class OpenReport:
     reason: str
     created_at: datetime
     reporter_name: str | None
+    escalated_at: datetime | None  # passed to the site's stewards
     event: ReportedEvent | None
     member: ReportedMember | None
     note: ReportedNote | None
-    # Passed on to the instance's stewards (#16), or None.
-    escalated_at: datetime | None = None
 
 
 async def open_reports(club_id: int) -> list[OpenReport]:
