@@ -84,14 +84,17 @@ def parse_digest_hour(text: str) -> int:
     return hour
 
 
-def parse_timezone(text: str) -> str:
+def parse_default_timezone(text: str) -> str:
+    """An IANA zone name ('Europe/London'); empty means UTC. Raises ConfigError otherwise."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     name = text.strip() or "UTC"
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"DEFAULT_TIMEZONE: {text!r} is not an IANA time zone") from exc
+        raise ConfigError(
+            f"STEADY_DEFAULT_TIMEZONE: {name!r} is not a time zone (e.g. America/Denver)"
+        ) from exc
     return name
 
 
@@ -112,7 +115,7 @@ class Settings:
     crisis_line: str = "SAMHSA National Helpline 1-800-662-4357 · 988 Suicide & Crisis Lifeline"
     # Addresses/networks whose X-Forwarded-For/-Proto uvicorn believes (its forwarded_allow_ips).
     trusted_proxies: str = DEFAULT_TRUSTED_PROXIES
-    # Zone for members with no zone of their own and no club to take one from.
+    # A new club's time zone when the browser doesn't say (STEADY_DEFAULT_TIMEZONE).
     default_timezone: str = "UTC"
     digest_day: int = 0  # Monday
     digest_hour: int = 8
@@ -186,7 +189,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=parse_trusted_proxies(
             env.get("TRUSTED_PROXIES", env.get("FORWARDED_ALLOW_IPS", DEFAULT_TRUSTED_PROXIES))
         ),
-        default_timezone=parse_timezone(env.get("DEFAULT_TIMEZONE", "UTC")),
+        default_timezone=parse_default_timezone(env.get("STEADY_DEFAULT_TIMEZONE", "")),
         digest_day=parse_digest_day(env.get("DIGEST_DAY", "mon")),
         digest_hour=parse_digest_hour(env.get("DIGEST_HOUR", "8")),
     )

@@ -16,6 +16,7 @@ from piccolo.columns import (
     JSON,
     Boolean,
     Date,
+    DoublePrecision,
     ForeignKey,
     Integer,
     Text,
@@ -112,6 +113,10 @@ class MailKind(str, Enum):
     # A reset asked for an address with no account: written so that both answers do the same
     # work, and never sent.
     password_reset_none = "password_reset_none"  # noqa: S105
+    # A sign-up link asked again for an address with no account: written, never sent.
+    signup_resend_none = "signup_resend_none"
+    # A member's welcome note to a newcomer.
+    welcome_note = "welcome_note"
     account_deleted = "account_deleted"
     # To a suspended club's organizers, from a steward.
     club_suspended = "club_suspended"
@@ -175,6 +180,16 @@ class Club(Table):
     listed = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Where the club meets: for directories (Meeting Guide feed) and phone pages.
+    city = Varchar(length=80, default="")
+    # State or province.
+    region = Varchar(length=80, default="")
+    # ISO 3166-1 alpha-2, upper case ("US", "CA"); "" = unknown.
+    country = Varchar(length=2, default="")
+    # Space-separated attribute codes (events/attributes.py): defaults for new events.
+    attributes = Varchar(length=255, default="")
+    # Attendance default for new events: in_person | online | hybrid | inactive.
+    attendance = Varchar(length=10, default="in_person")
     # Days after each event at which who came is forgotten; NULL = the kind's default
     # (events.services.retention), 0 = never (activity clubs only).
     retention_days = Integer(null=True, default=None)
@@ -203,6 +218,8 @@ class Series(Table):
     repeat = Varchar(length=10, choices=Repeat, default=Repeat.weekly.value)
     repeat_until = Date()
     created_at = Timestamptz(default=TimestamptzNow())
+    # The meeting's slug in the Meeting Guide file it was imported from: re-import matches it.
+    source_slug = Varchar(length=64, default="")
 
 
 class Event(Table):
@@ -235,6 +252,26 @@ class Event(Table):
     created_by = ForeignKey(references=Member, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # "What to expect" (#14): where exactly to meet (for people who may see the place), what
+    # to bring, and a word for first-timers.
+    meeting_point = Text(default="")
+    what_to_bring = Text(default="")
+    first_timer_note = Text(default="")
+    # Space-separated attribute codes (events/attributes.py), from the club's on creation.
+    attributes = Varchar(length=255, default="")
+    # in_person | online | hybrid | inactive (a paused series: "TC"/inactive in directories).
+    attendance = Varchar(length=10, default="in_person")
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
+    # Street address parts for directories ("123 Main St", "62701"); `location` stays the
+    # place's name. The club holds city, region and country.
+    address = Varchar(length=200, default="")
+    postal_code = Varchar(length=20, default="")
+    # Hybrid events: people going online (members + guests), kept by the RSVP service like
+    # `taken`, which then counts the in-person places only. Online has no cap.
+    online_taken = Integer(default=0)
+    # Hybrid events with attendee-only details: people going in person get the link too.
+    link_for_in_person = Boolean(default=False)
 
 
 class Rsvp(Table):
@@ -250,6 +287,8 @@ class Rsvp(Table):
     checked_in_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # For hybrid events: in_person (takes a place of the capacity) or online.
+    attendance = Varchar(length=10, default="in_person")
     rsvp_event_member = Unique([event, member])
 
 

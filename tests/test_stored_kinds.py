@@ -16,7 +16,7 @@ from tests.workers_support import SmtpSink, fixed_clock
 from workers.tasks import send_outbox
 
 MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
-NEVER_SENT = {MailKind.password_reset_none}
+NEVER_SENT = {MailKind.password_reset_none, MailKind.signup_resend_none}
 
 
 def test_every_mail_kind_has_one_loader() -> None:
@@ -58,8 +58,10 @@ def test_stored_values_are_the_strings_rows_already_hold() -> None:
         "rsvp_summary",
         "signup_confirm",
         "signup_existing",
+        "signup_resend_none",
         "update",
         "welcome",
+        "welcome_note",
     ]
     assert sorted(subject.value for subject in ReportSubject) == ["event", "member", "note"]
 

@@ -20,7 +20,8 @@ from piccolo.query.functions.aggregate import Count
 from events import parsing, timefmt
 from events.db import is_unique_violation, write_transaction
 from events.markdown import MAX_SOURCE
-from events.services import greetings, outbox, rsvps
+from events.services import attribute_filters, greetings, outbox, rsvps
+from events.services.attribute_filters import AttributeFilter
 from events.tables import (
     Club,
     ClubKind,
@@ -82,11 +83,12 @@ class DirectoryFilters:
     q: str = ""
     page: int = 1
     messages: list[str] = field(default_factory=list)
+    attributes: AttributeFilter = field(default_factory=AttributeFilter)
 
     def as_query(self) -> dict[str, str]:
         """The filters (not the page) as a query string."""
         values = (("q", self.q), ("kind", self.kind), ("activity", self.activity))
-        return {k: v for k, v in values if v}
+        return {**{k: v for k, v in values if v}, **self.attributes.as_query()}
 
     def page_query(self, page: int) -> dict[str, str]:
         return {**self.as_query(), **({"page": str(page)} if page > 1 else {})}
@@ -94,6 +96,8 @@ class DirectoryFilters:
 
 def parse_directory_filters(params: Any, activities: list[str]) -> DirectoryFilters:
     filters = DirectoryFilters(q=" ".join(str(params.get("q", "")).split())[:SEARCH_MAX])
+    filters.attributes = attribute_filters.read(params)
+    filters.messages += filters.attributes.messages
     kind = str(params.get("kind", "")).strip()
     if kind:
         if kind in {k.value for k in ClubKind}:
@@ -142,6 +146,8 @@ class ClubCard:
     activity_list: tuple[str, ...]
     member_count: int
     next_event: NextEvent | None
+    attributes: str = ""
+    attendance: str = "in_person"
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,14 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
     activities = await directory_activities()
     filters = parse_directory_filters(params, activities)
     query = Club.select(
-        Club.id, Club.slug, Club.name, Club.kind, Club.activities, Club.timezone
+        Club.id,
+        Club.slug,
+        Club.name,
+        Club.kind,
+        Club.activities,
+        Club.timezone,
+        Club.attributes,
+        Club.attendance,
     ).where(Club.listed.eq(True) & Club.suspended_at.is_null())
     if filters.kind:
         query = query.where(Club.kind == filters.kind)
@@ -185,6 +198,7 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
 
         pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
         query = query.where(contains(Club.name, pattern) | contains(Club.activities, pattern))
+    query = attribute_filters.narrowed(query, filters.attributes, Club)
     size = DIRECTORY_PAGE_SIZE
     rows = (
         await query.order_by(Club.name, Club.id).limit(size + 1).offset((filters.page - 1) * size)
@@ -203,6 +217,8 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
             activity_list=tuple(activity_list(c["activities"])),
             member_count=counts.get(c["id"], 0),
             next_event=NextEvent(**upcoming[c["id"]]) if c["id"] in upcoming else None,
+            attributes=c["attributes"],
+            attendance=c["attendance"],
         )
         for c in shown
     )
@@ -354,6 +370,11 @@ class ClubForm:
     description: str = ""
     timezone: str = "UTC"
     welcome_message: str = ""
+    # Defaults for new events (#15): space-separated codes and the attendance mode; None when
+    # the posted form had no such fields (an older client): creating uses the defaults,
+    # editing keeps what the club has.
+    attributes: str | None = None
+    attendance: str | None = None
 
 
 def slugify(text: str) -> str:
@@ -371,7 +392,7 @@ def validate_club_form(data: dict[str, str], *, new: bool) -> tuple[ClubForm, di
         timezone=data.get("timezone", "").strip()[:64],
         welcome_message=data.get("welcome_message", "").replace("\r\n", "\n").strip(),
     )
-    errors: dict[str, str] = {}
+    errors = _attribute_fields(form, data)
     if not form.name:
         errors["name"] = "Give the club a name."
     elif len(form.name) > 100:
@@ -394,6 +415,16 @@ def validate_club_form(data: dict[str, str], *, new: bool) -> tuple[ClubForm, di
     if len(form.welcome_message) > 2000:
         errors["welcome_message"] = "Keep the welcome message to 2,000 characters or fewer."
     return form, errors
+
+
+def _attribute_fields(form: ClubForm, data: dict[str, str]) -> dict[str, str]:
+    """The club's default attributes and attendance into `form`; their errors."""
+    from events import forms_attributes
+
+    values, errors = forms_attributes.parse(data, forms_attributes.CLUB_MODES)
+    form.attributes = values.attributes
+    form.attendance = values.attendance
+    return errors
 
 
 def _activities_column(form: ClubForm) -> str:
@@ -425,6 +456,8 @@ async def create_club(form: ClubForm, creator_id: int) -> int:
                     description=form.description,
                     timezone=form.timezone,
                     welcome_message=form.welcome_message,
+                    attributes=form.attributes or "",
+                    attendance=form.attendance or "in_person",
                 )
             ).returning(Club.id)
             club_id = int(rows[0]["id"])
@@ -439,8 +472,10 @@ async def create_club(form: ClubForm, creator_id: int) -> int:
 
 
 async def update_club(club_id: int, form: ClubForm) -> None:
+    defaults = {Club.attributes: form.attributes, Club.attendance: form.attendance}
     await Club.update(
         {
+            **{column: value for column, value in defaults.items() if value is not None},
             Club.name: form.name,
             Club.kind: form.kind,
             Club.activities: _activities_column(form),
@@ -461,6 +496,8 @@ def form_from_club(club: dict[str, Any]) -> ClubForm:
         description=club["description"],
         timezone=club["timezone"],
         welcome_message=club["welcome_message"],
+        attributes=club.get("attributes") or "",
+        attendance=club.get("attendance") or "in_person",
     )
 
 
@@ -755,6 +792,17 @@ async def send_note(
                 .on_conflict(action="DO NOTHING")
                 .returning(WelcomeNote.id)
             )
+            if rows:
+                # Mailed to the newcomer too (the worker checks their greetings switch and
+                # discreet mode when it sends).
+                note_id = int(rows[0]["id"])
+                await outbox.add(
+                    MailKind.welcome_note,
+                    f"welcome-note:{note_id}",
+                    recipient=newcomer_id,
+                    club=club_id,
+                    payload={"note_id": note_id},
+                )
     except Exception as exc:
         if not is_unique_violation(exc):
             raise

@@ -31,6 +31,7 @@ from events.tables import (
     OutboxState,
     Rsvp,
     RsvpStatus,
+    WelcomeNote,
 )
 
 # A worker holds a claimed row this long; past it, the row is free for another try.
@@ -49,6 +50,7 @@ HELD_BY_SUSPENSION = (
     MailKind.reminder,
     MailKind.message,
     MailKind.welcome,
+    MailKind.welcome_note,
 )
 # The only mail a suspended member still gets.
 TO_SUSPENDED_MEMBERS = (MailKind.cancel, MailKind.account_deleted)
@@ -291,6 +293,10 @@ class Mail:
     payload: dict[str, Any] = field(default_factory=dict)
     # Digests and organizers' summaries: the events or clubs the mail lists.
     items: list[dict[str, Any]] = field(default_factory=list)
+    # A welcome note: its text and author's display name.
+    note: dict[str, Any] | None = None
+    # Hybrid events: how the member is coming ("in_person" or "online"); "" otherwise.
+    attendance: str = ""
 
 
 @dataclass(frozen=True)
@@ -314,6 +320,7 @@ class Recipient:
 
     id: int
     reminders: bool
+    allow_greetings: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,6 +400,7 @@ async def _load(row: OutboxRow, now: datetime) -> Mail | Skip:
                 Member.display_name,
                 Member.discreet,
                 Member.reminders,
+                Member.allow_greetings,
                 Member.deleted_at,
                 Member.suspended_at,
             )
@@ -430,7 +438,7 @@ async def _load(row: OutboxRow, now: datetime) -> Mail | Skip:
     rsvp = None
     if mail.event and member:
         rsvp = (
-            await Rsvp.select(Rsvp.status)
+            await Rsvp.select(Rsvp.status, Rsvp.attendance)
             .where((Rsvp.event == mail.event["id"]) & (Rsvp.member == member["id"]))
             .first()
         )
@@ -446,13 +454,26 @@ async def _load(row: OutboxRow, now: datetime) -> Mail | Skip:
     )
     # Removed and blocked: no attendee-only details, and nothing but cancellations.
     mail.going = status == RsvpStatus.going.value and not blocked
+    if mail.event and mail.event.get("attendance") == "hybrid" and rsvp:
+        mail.attendance = str(rsvp["attendance"] or "in_person")
+        if (
+            mail.attendance != "online"
+            and mail.event["details_for_attendees_only"]
+            and not mail.event["link_for_in_person"]
+        ):
+            # The attendee-only online link goes to people going online (text and calendar).
+            mail.event["online_url"] = ""
     if blocked and rules.not_when_blocked:
         return Skip("the organizers removed the member from the club")
     if rules.needs_event and not mail.event:
         return Skip(f"a {kind.value} mail needs an event")
     if rules.needs_member and not member:
         return Skip(f"a {kind.value} mail needs a member")
-    recipient = Recipient(int(member["id"]), bool(member["reminders"])) if member else None
+    recipient = (
+        Recipient(int(member["id"]), bool(member["reminders"]), bool(member["allow_greetings"]))
+        if member
+        else None
+    )
     skip = await rules.check(mail, Found(row, recipient, status, now))
     return skip or mail
 
@@ -535,6 +556,30 @@ async def _welcome(mail: Mail, found: Found) -> Skip | None:
     return None if joined else Skip("the member left the club since")
 
 
+@loader(MailKind.welcome_note, needs_member=True, not_when_blocked=True)
+async def _welcome_note(mail: Mail, found: Found) -> Skip | None:
+    if not found.member or not mail.club:
+        return Skip("a welcome note mail needs a member and a club")
+    if not found.member.allow_greetings:
+        return Skip("the newcomer turned welcome notes off")
+    note = (
+        await WelcomeNote.select(
+            WelcomeNote.message,
+            WelcomeNote.hidden,
+            WelcomeNote.author.display_name.as_alias("author"),
+        )
+        .where(
+            (WelcomeNote.id == int(mail.payload.get("note_id") or 0))
+            & (WelcomeNote.newcomer == found.member.id)
+        )
+        .first()
+    )
+    if note is None or note["hidden"]:
+        return Skip("the note is gone or hidden")
+    mail.note = {"author": note["author"], "message": note["message"]}
+    return None
+
+
 @loader(MailKind.signup_confirm)
 async def _signup_confirm(mail: Mail, found: Found) -> Skip | None:
     return None if mail.payload.get("token") else Skip("no link token")
@@ -550,6 +595,11 @@ async def _password_reset(mail: Mail, found: Found) -> Skip | None:
 @loader(MailKind.password_reset_none)
 async def _password_reset_none(mail: Mail, found: Found) -> Skip | None:
     return Skip("a password reset for an address with no account: nothing to send")
+
+
+@loader(MailKind.signup_resend_none)
+async def _signup_resend_none(mail: Mail, found: Found) -> Skip | None:
+    return Skip("a sign-up link asked again for an address with no account: nothing to send")
 
 
 @loader(MailKind.club_suspended)

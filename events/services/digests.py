@@ -214,7 +214,7 @@ async def _digest(mail: Mail, found: Found) -> Skip | None:
 
 def activity(kind: str, payload: dict[str, Any]) -> str | None:
     """What an outbox row written by an RSVP tells an organizer, if anything."""
-    if kind == MailKind.invite.value and payload.get("via") == "waitlist":
+    if kind == MailKind.invite.value and payload.get("promoted"):
         return "promoted"
     if kind == MailKind.invite.value and payload.get("via") == "rsvp":
         return "going" if payload.get("partstat") == "ACCEPTED" else "waitlisted"

@@ -7,10 +7,10 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from events import passwords
+from events import flash, passwords
 from events.auth import current_member, end_session, login_redirect
 from events.services import privacy
 from events.settings import settings_of
@@ -121,7 +121,7 @@ async def save_settings(request: Request) -> Response:
         timezone=zone,
         organizer_mail=choices,
     )
-    return RedirectResponse("/account/settings?saved=1", status_code=303)
+    return flash.redirect(request, "/account/settings", "Your settings are saved.")
 
 
 async def export(request: Request) -> Response:
