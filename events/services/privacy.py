@@ -206,6 +206,8 @@ async def erase_member(member_id: int) -> None:
                 Member.reminders: False,
                 Member.allow_greetings: False,
                 Member.default_visibility: Visibility.hidden.value,
+                Member.digest: False,
+                Member.timezone: "",
                 Member.deleted_at: utcnow(),
             }
         ).where(Member.id == member_id)
