@@ -5,6 +5,7 @@ real SMTP server; the clock moved with time-machine and handed to the worker."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from collections.abc import AsyncIterator
@@ -281,3 +282,17 @@ async def test_organizers_daily_summary_counts_and_instant_notices(
     )
     # A quiet day sends nothing.
     assert await run_cron(time_machine, pool, mailer, wednesday + timedelta(days=2)) == 0
+
+
+async def test_cron_runs_at_once_write_each_digest_once(time_machine, pool, smtp, mailer):
+    sink, _ = smtp
+    ids = await club_with_week()
+    for n in range(5):
+        await subscriber(ids["club"], f"m{n}@example.org")
+    time_machine.move_to(MONDAY, tick=False)
+    ctx = {"redis": pool, "now": fixed_clock(MONDAY), "mailer": mailer}
+    # Two workers' cron jobs (and a restarted one) at the same minute.
+    written = await asyncio.gather(*(write_digests(dict(ctx)) for _ in range(4)))
+    assert sum(written) == 5
+    await drain(ctx)
+    assert sorted(m["To"] for m in sink.received) == [f"m{n}@example.org" for n in range(5)]
