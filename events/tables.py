@@ -113,13 +113,14 @@ class MailKind(str, Enum):
     # A reset asked for an address with no account: written so that both answers do the same
     # work, and never sent.
     password_reset_none = "password_reset_none"  # noqa: S105
-    # A sign-up link asked again for an address with no account: written, never sent.
-    signup_resend_none = "signup_resend_none"
-    # A member's welcome note to a newcomer.
-    welcome_note = "welcome_note"
     account_deleted = "account_deleted"
     # To a suspended club's organizers, from a steward.
     club_suspended = "club_suspended"
+    # A welcome note, to the newcomer it was written for.
+    welcome_note = "welcome_note"
+    # A sign-up link asked again for an address with no account: like password_reset_none,
+    # written so that both answers do the same work, and never sent.
+    signup_resend_none = "signup_resend_none"
     # The weekly "This week at your clubs" mail a member opted in to.
     digest = "digest"
     # To an organizer: one RSVP, cancellation or waitlist move (instant), or a day's counts.

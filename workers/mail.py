@@ -238,9 +238,9 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
                 prefix = "A place opened up: you're going"
             return f"{prefix}: {title} · {ev['day']}"
         case MailKind.welcome_note:
-            if discreet or not ctx["note"]:
+            if discreet or not mail.note:
                 return "A welcome note for you on Steady"
-            return f"A welcome note from {ctx['note']['author']} in {ctx['club_name']}"
+            return f"A welcome note from {mail.note.author} in {ctx['club_name']}"
         case MailKind.update:
             return f"Updated: {'your plans' if discreet else title} · {ev['when']}"
         case MailKind.cancel:

@@ -22,6 +22,8 @@ MAIL_KINDS = Enum(
         "password_reset_none": "password_reset_none",
         "account_deleted": "account_deleted",
         "club_suspended": "club_suspended",
+        "welcome_note": "welcome_note",
+        "signup_resend_none": "signup_resend_none",
     },
 )
 REPORT_SUBJECTS = Enum("ReportSubject", {"event": "event", "member": "member", "note": "note"})

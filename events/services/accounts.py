@@ -105,7 +105,7 @@ def _next_payload(next_path: str) -> dict[str, str]:
     return {"next": next_path} if next_path else {}
 
 
-RESEND_NONE = MailKind.signup_resend_none  # an outbox kind the worker skips: see delivery.load
+RESEND_NONE = MailKind.signup_resend_none  # a kind the worker skips: see delivery
 
 
 async def resend_confirmation(tokens: Tokens, email: str, next_path: str = "") -> None:

@@ -271,6 +271,14 @@ class Message:
     body: str
 
 
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A welcome note, as its mail shows it."""
+
+    author: str  # the writer's display name
+    message: str
+
+
 @dataclass
 class Mail:
     """Everything needed to compose one message, read from the current database state."""
@@ -291,12 +299,11 @@ class Mail:
     message: Message | None = None
     lead_minutes: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
-    # Digests and organizers' summaries: the events or clubs the mail lists.
-    items: list[dict[str, Any]] = field(default_factory=list)
-    # A welcome note: its text and author's display name.
-    note: dict[str, Any] | None = None
+    note: Note | None = None
     # Hybrid events: how the member is coming ("in_person" or "online"); "" otherwise.
     attendance: str = ""
+    # Digests and organizers' summaries: the events or clubs the mail lists.
+    items: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -320,7 +327,7 @@ class Recipient:
 
     id: int
     reminders: bool
-    allow_greetings: bool = True
+    allow_greetings: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -556,7 +563,7 @@ async def _welcome(mail: Mail, found: Found) -> Skip | None:
     return None if joined else Skip("the member left the club since")
 
 
-@loader(MailKind.welcome_note, needs_member=True, not_when_blocked=True)
+@loader(MailKind.welcome_note, not_when_blocked=True)
 async def _welcome_note(mail: Mail, found: Found) -> Skip | None:
     if not found.member or not mail.club:
         return Skip("a welcome note mail needs a member and a club")
@@ -576,7 +583,7 @@ async def _welcome_note(mail: Mail, found: Found) -> Skip | None:
     )
     if note is None or note["hidden"]:
         return Skip("the note is gone or hidden")
-    mail.note = {"author": note["author"], "message": note["message"]}
+    mail.note = Note(author=note["author"], message=note["message"])
     return None
 
 

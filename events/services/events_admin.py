@@ -141,8 +141,7 @@ async def create_events(
                     series=series_id,
                     created_by=created_by,
                     **_columns(values, local_start, tz),
-                    **_defaults(values, club),
-                    **(extra or {}),
+                    **{**_defaults(values, club), **(extra or {})},
                 )
             ).returning(Event.id)
             ids.append(int(rows[0]["id"]))
@@ -309,7 +308,7 @@ class Attendee:
     queued_at: datetime
     updated_at: datetime
     name: str
-    attendance: str = "in_person"  # hybrid events: "in_person" or "online"
+    attendance: str  # hybrid events: "in_person" or "online"
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Attendee:
@@ -322,9 +321,9 @@ class AttendeeLists:
     waitlist: list[Attendee]
     not_going: list[Attendee]
     going_people: int  # members going and their guests
+    # Hybrid events: how many of them are coming online (the rest in person).
+    online_people: int
     came: int
-    # Hybrid events: how many of them are coming online.
-    online_people: int = 0
 
 
 async def attendee_lists(event_id: int) -> AttendeeLists:
@@ -344,8 +343,8 @@ async def attendee_lists(event_id: int) -> AttendeeLists:
         waitlist=[r for r in rows if r.status == RsvpStatus.waitlisted.value],
         not_going=[r for r in rows if r.status == RsvpStatus.not_going.value],
         going_people=sum(1 + r.guests for r in going),
-        came=await came_count(event_id),
         online_people=sum(1 + r.guests for r in going if r.attendance == "online"),
+        came=await came_count(event_id),
     )
 
 
