@@ -20,6 +20,7 @@ DEFAULT_DATABASE_URL = "sqlite:///steady.sqlite3"
 DEFAULT_MAIL_FROM = "Steady <no-reply@localhost>"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_REMINDER_LEADS = "24h,2h"
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_TRUSTED_PROXIES = "127.0.0.1"
 # Where `steady dev` keeps what it generates (secret key, embedded Redis socket and data).
 STATE_DIR = Path(os.environ.get("STEADY_STATE_DIR", ".steady"))
@@ -64,6 +65,25 @@ def parse_trusted_proxies(text: str) -> str:
     return ",".join(items)
 
 
+def parse_digest_day(text: str) -> int:
+    """DIGEST_DAY: the weekday of the weekly digest (mon … sun) as Python's weekday number."""
+    day = text.strip().lower()[:3]
+    if day not in WEEKDAY_NAMES:
+        raise ConfigError(f"DIGEST_DAY must be one of {', '.join(WEEKDAY_NAMES)}, not {text!r}")
+    return WEEKDAY_NAMES.index(day)
+
+
+def parse_digest_hour(text: str) -> int:
+    """DIGEST_HOUR: the local hour (0-23) digests and organizers' daily summaries go out."""
+    try:
+        hour = int(text)
+    except ValueError:
+        hour = -1
+    if not 0 <= hour <= 23:
+        raise ConfigError(f"DIGEST_HOUR must be an hour from 0 to 23, not {text!r}")
+    return hour
+
+
 def parse_default_timezone(text: str) -> str:
     """An IANA zone name ('Europe/London'); empty means UTC. Raises ConfigError otherwise."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -101,6 +121,8 @@ class Settings:
     meetings_entity_url: str = ""
     # A new club's time zone when the browser doesn't say (STEADY_DEFAULT_TIMEZONE).
     default_timezone: str = "UTC"
+    digest_day: int = 0  # Monday
+    digest_hour: int = 8
 
     @property
     def is_prod(self) -> bool:
@@ -175,6 +197,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         meetings_entity_email=env.get("MEETINGS_ENTITY_EMAIL", "").strip(),
         meetings_entity_url=_https_url("MEETINGS_ENTITY_URL", env.get("MEETINGS_ENTITY_URL", "")),
         default_timezone=parse_default_timezone(env.get("STEADY_DEFAULT_TIMEZONE", "")),
+        digest_day=parse_digest_day(env.get("DIGEST_DAY", "mon")),
+        digest_hour=parse_digest_hour(env.get("DIGEST_HOUR", "8")),
     )
 
 

@@ -121,6 +121,19 @@ class MailKind(str, Enum):
     # A sign-up link asked again for an address with no account: like password_reset_none,
     # written so that both answers do the same work, and never sent.
     signup_resend_none = "signup_resend_none"
+    # The weekly "This week at your clubs" mail a member opted in to.
+    digest = "digest"
+    # To an organizer: one RSVP, cancellation or waitlist move (instant), or a day's counts.
+    rsvp_notice = "rsvp_notice"
+    rsvp_summary = "rsvp_summary"
+
+
+class OrganizerMail(str, Enum):
+    """What an organizer hears by mail about RSVPs, cancellations and waitlist moves."""
+
+    none = "none"
+    instant = "instant"
+    daily = "daily"
 
 
 class ReportSubject(str, Enum):
@@ -150,6 +163,10 @@ class Member(Table):
     steward = Boolean(default=False)
     # Suspended by a steward: signed out everywhere and cannot sign in.
     suspended_at = Timestamptz(null=True, default=None)
+    # The weekly digest of the member's clubs' events (opt-in).
+    digest = Boolean(default=False)
+    # IANA zone for mail sent at a local hour; "" = the zone of their clubs, else the instance's.
+    timezone = Varchar(length=64, default="")
 
 
 class Club(Table):
@@ -191,6 +208,8 @@ class Membership(Table):
     # Listed as a newcomer to greet? NULL = the club kind's default (on only for activity clubs).
     greetable = Boolean(null=True, default=None)
     membership_member_club = Unique([member, club])
+    # Organizers only: mail about RSVPs, cancellations and waitlist moves (OrganizerMail).
+    organizer_mail = Varchar(length=10, choices=OrganizerMail, default=OrganizerMail.none.value)
 
 
 class Series(Table):

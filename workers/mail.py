@@ -9,7 +9,7 @@ addresses never come from user text, so nothing can add a header or a recipient.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -20,7 +20,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from events.auth import safe_next
-from events.services import calendar
+from events.services import calendar, digests
 from events.services.delivery import Mail, utc
 from events.settings import Settings
 from events.tables import MailKind
@@ -97,7 +97,78 @@ def _event_context(mail: Mail) -> dict[str, Any]:
     }
 
 
-def context(mail: Mail, settings: Settings) -> dict[str, Any]:
+NOTICE_WORDS = {
+    "going": "is going",
+    "waitlisted": "joined the waitlist",
+    "promoted": "moved up from the waitlist and is going",
+    "cancelled": "cancelled their RSVP",
+}
+
+
+def _count_words(entry: dict[str, Any]) -> str:
+    parts = []
+    for key, one, many in (
+        ("going", "new RSVP", "new RSVPs"),
+        ("waitlisted", "joined the waitlist", "joined the waitlist"),
+        ("promoted", "moved up from the waitlist", "moved up from the waitlist"),
+        ("cancelled", "cancellation", "cancellations"),
+    ):
+        count = int(entry.get(key) or 0)
+        if count:
+            parts.append(f"{count} {one if count == 1 else many}")
+    return ", ".join(parts)
+
+
+def _digest_context(mail: Mail, settings: Settings, now: datetime) -> dict[str, Any]:
+    """The weekly digest's events, each with a signed one-tap RSVP link unless answered."""
+    tokens = Tokens(settings.secret_key)
+    events = []
+    for item in mail.items:
+        tz = calendar.zone_name(item["club_timezone"])
+        starts, ends = utc(item["starts_at"]), utc(item["ends_at"] or item["starts_at"])
+        rsvp_url = ""
+        if item["status"] not in ("going", "waitlisted") and mail.member_id:
+            token = digests.rsvp_link_token(
+                tokens, mail.member_id, int(item["id"]), item["bind"], utc(now).timestamp()
+            )
+            rsvp_url = f"{settings.base_url}/digest/rsvp/{token}"
+        events.append(
+            {
+                "title": calendar.discreet_title(item, tz) if mail.discreet else item["title"],
+                "club": "" if mail.discreet else item["club_name"],
+                "when": format_when(starts, ends, tz),
+                "url": settings.base_url + calendar.event_url(item, ""),
+                "rsvp_url": rsvp_url,
+                "answer": {"going": "You're going", "waitlisted": "You're on the waitlist"}.get(
+                    item["status"] or "", ""
+                ),
+            }
+        )
+    return {"events": events, "settings_url": f"{settings.base_url}/account/settings"}
+
+
+def _organizer_context(mail: Mail, settings: Settings) -> dict[str, Any]:
+    ctx: dict[str, Any] = {"settings_url": f"{settings.base_url}/account/settings"}
+    if mail.kind == MailKind.rsvp_notice and mail.items:
+        item = mail.items[0]
+        who = "Someone" if mail.discreet else (item["who"] or "A member")
+        ctx["notice"] = f"{who} {NOTICE_WORDS.get(str(item['what']), 'changed their RSVP')}"
+    if mail.kind == MailKind.rsvp_summary:
+        day = digests.summary_day(mail.payload)
+        ctx["day"] = f"{day:%A} {day.day} {day:%B}"
+        ctx["clubs"] = [
+            {
+                "name": f"Group {n}" if mail.discreet else entry["club_name"],
+                "counts": _count_words(entry),
+                "url": settings.base_url
+                + ("/account" if mail.discreet else f"/clubs/{entry['slug']}"),
+            }
+            for n, entry in enumerate(mail.items, start=1)
+        ]
+    return ctx
+
+
+def context(mail: Mail, settings: Settings, now: datetime | None = None) -> dict[str, Any]:
     ctx: dict[str, Any] = {
         "kind": mail.kind.value,
         "name": mail.name or "there",
@@ -148,6 +219,10 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         ctx["login_url"] += f"?next={quote(next_path, safe='/')}"
     if mail.kind == MailKind.club_suspended:
         ctx["reason"] = str(mail.payload.get("reason", ""))
+    if mail.kind == MailKind.digest:
+        ctx.update(_digest_context(mail, settings, now or datetime.now(UTC)))
+    if mail.kind in (MailKind.rsvp_notice, MailKind.rsvp_summary):
+        ctx.update(_organizer_context(mail, settings))
     return ctx
 
 
@@ -195,11 +270,21 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
             return "Your Steady account is deleted"
         case MailKind.club_suspended:
             return "Your group on Steady is suspended"
+        case MailKind.digest:
+            return "Your week on Steady" if discreet else "This week at your clubs"
+        case MailKind.rsvp_notice:
+            if discreet:
+                return f"An RSVP changed for {ev['day']}"
+            return f"{ctx['notice']}: {title} · {ev['day']}"
+        case MailKind.rsvp_summary:
+            if discreet:
+                return f"Your daily summary on Steady · {ctx['day']}"
+            return f"RSVPs at your clubs · {ctx['day']}"
     return "A message from Steady"
 
 
 def build_message(mail: Mail, settings: Settings, now: datetime) -> EmailMessage:
-    ctx = context(mail, settings)
+    ctx = context(mail, settings, now)
     text = env.get_template(f"{mail.kind.value}.txt").render(ctx)
     html = env.get_template(f"{mail.kind.value}.html").render(ctx)
     org_name, org_address = organizer(settings)

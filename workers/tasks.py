@@ -142,3 +142,19 @@ async def forget_attendance(ctx: dict[str, Any]) -> int:
     if forgotten:
         log.info("forgot the attendance of %s events", forgotten)
     return forgotten
+
+
+async def write_digests(ctx: dict[str, Any]) -> int:
+    """Cron: weekly digests and organizers' daily summaries whose local hour has come, and
+    organizers' instant RSVP notices; each row once (outbox keys), then enqueued."""
+    from events.services import digests
+
+    settings, now = _settings(ctx), _now(ctx)
+    ids = await digests.write_digests(
+        now, settings.digest_day, settings.digest_hour, settings.default_timezone
+    )
+    ids += await digests.write_summaries(now, settings.digest_hour, settings.default_timezone)
+    ids += await digests.write_notices(now)
+    if ids:
+        await enqueue_ids(ctx, ids)
+    return len(ids)

@@ -302,6 +302,8 @@ class Mail:
     note: Note | None = None
     # Hybrid events: how the member is coming ("in_person" or "online"); "" otherwise.
     attendance: str = ""
+    # Digests and organizers' summaries: the events or clubs the mail lists.
+    items: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -697,3 +699,7 @@ async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> lis
                 if new_id is not None:
                     written.append(new_id)
     return written
+
+
+# The digest kinds' loaders live with the rest of the digests; importing registers them.
+from events.services import digests  # noqa: E402,F401

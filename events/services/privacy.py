@@ -20,9 +20,11 @@ from events.tables import (
     MailKind,
     Member,
     Membership,
+    OrganizerMail,
     Outbox,
     OutboxState,
     Report,
+    Role,
     RoleSignup,
     Rsvp,
     Visibility,
@@ -47,15 +49,48 @@ async def update_settings(
     discreet: bool,
     reminders: bool,
     default_visibility: str,
+    digest: bool | None = None,
+    timezone: str | None = None,
+    organizer_mail: dict[int, str] | None = None,
 ) -> None:
+    """Save the settings page. `organizer_mail` maps club id → OrganizerMail value and only
+    touches clubs the member organizes."""
     visibility = Visibility(default_visibility).value  # ValueError for anything else
-    await Member.update(
-        {
-            Member.discreet: discreet,
-            Member.reminders: reminders,
-            Member.default_visibility: visibility,
-        }
-    ).where(Member.id == member_id)
+    values: dict[Any, Any] = {
+        Member.discreet: discreet,
+        Member.reminders: reminders,
+        Member.default_visibility: visibility,
+    }
+    if digest is not None:
+        values[Member.digest] = digest
+    if timezone is not None:
+        values[Member.timezone] = timezone
+    async with write_transaction():
+        await Member.update(values).where(Member.id == member_id)
+        for club_id, choice in (organizer_mail or {}).items():
+            await Membership.update({Membership.organizer_mail: OrganizerMail(choice).value}).where(
+                (Membership.member == member_id)
+                & (Membership.club == club_id)
+                & (Membership.role == Role.organizer.value)
+            )
+
+
+async def organized_clubs(member_id: int) -> list[dict[str, Any]]:
+    """The clubs a member organizes, with what they hear about RSVPs by mail."""
+    rows: list[dict[str, Any]] = (
+        await Membership.select(
+            Membership.club.id.as_alias("id"),
+            Membership.club.name.as_alias("name"),
+            Membership.organizer_mail,
+        )
+        .where(
+            (Membership.member == member_id)
+            & (Membership.role == Role.organizer.value)
+            & Membership.blocked.eq(False)
+        )
+        .order_by(Membership.club.name)
+    )
+    return rows
 
 
 def _plain(value: Any) -> Any:
@@ -171,6 +206,8 @@ async def erase_member(member_id: int) -> None:
                 Member.reminders: False,
                 Member.allow_greetings: False,
                 Member.default_visibility: Visibility.hidden.value,
+                Member.digest: False,
+                Member.timezone: "",
                 Member.deleted_at: utcnow(),
             }
         ).where(Member.id == member_id)

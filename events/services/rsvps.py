@@ -287,10 +287,16 @@ async def _count(
 
 
 async def _invite(
-    event: dict[str, Any], member_id: int, partstat: str, now: datetime, promoted: bool = False
+    event: dict[str, Any],
+    member_id: int,
+    partstat: str,
+    now: datetime,
+    promoted: bool = False,
+    via: str = "rsvp",
 ) -> None:
-    """`promoted`: off the waitlist, so the mail says a place opened up."""
-    payload: dict[str, Any] = {"partstat": partstat}
+    """`promoted`: off the waitlist, so the mail says a place opened up. `via` marks the mail
+    as a new RSVP's (or a hybrid "switch" of how to attend, which they do not count)."""
+    payload: dict[str, Any] = {"partstat": partstat, "via": via}
     if promoted:
         payload["promoted"] = True
     await outbox.add(
@@ -692,7 +698,8 @@ async def _switch(
     if facts["holds_role"] and attendance == ONLINE:
         # Volunteer roles (greeter, driver...) are done in person.
         await _release_roles(event["id"], member_id)
-    await _invite(event, member_id, "ACCEPTED" if status == GOING else "TENTATIVE", now)
+    partstat = "ACCEPTED" if status == GOING else "TENTATIVE"
+    await _invite(event, member_id, partstat, now, via="switch")
     if attendance == ONLINE:
         if event["waitlisted"] > 0:
             promoted = await _fill(event, now)
