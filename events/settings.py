@@ -11,6 +11,8 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from events.crisis import CrisisConfigError, CrisisLine, country_code, parse_crisis_lines
+
 DEFAULT_DATABASE_URL = "sqlite:///steady.sqlite3"
 DEFAULT_MAIL_FROM = "Steady <no-reply@localhost>"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -76,6 +78,11 @@ class Settings:
     crisis_line: str = "SAMHSA National Helpline 1-800-662-4357 · 988 Suicide & Crisis Lifeline"
     # Addresses/networks whose X-Forwarded-For/-Proto uvicorn believes (its forwarded_allow_ips).
     trusted_proxies: str = DEFAULT_TRUSTED_PROXIES
+    # "Help now": crisis lines per country (events/crisis.py), and the instance's own country.
+    crisis_lines: dict[str, tuple[CrisisLine, ...]] = field(
+        default_factory=lambda: parse_crisis_lines("")
+    )
+    crisis_country: str = "US"
 
     @property
     def is_prod(self) -> bool:
@@ -125,6 +132,16 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         port = int(env.get("PORT", "8000"))
     except ValueError as exc:
         raise ConfigError(f"PORT must be a number, not {env.get('PORT')!r}") from exc
+    try:
+        crisis_lines = parse_crisis_lines(env.get("CRISIS_LINES", ""))
+    except CrisisConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    crisis_country = country_code(env.get("CRISIS_COUNTRY", "US")) or ""
+    if crisis_country not in crisis_lines:
+        raise ConfigError(
+            f"CRISIS_COUNTRY: no crisis lines for {env.get('CRISIS_COUNTRY')!r}; "
+            "add them to CRISIS_LINES"
+        )
     return Settings(
         env=steady_env,
         database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
@@ -140,6 +157,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxies=parse_trusted_proxies(
             env.get("TRUSTED_PROXIES", env.get("FORWARDED_ALLOW_IPS", DEFAULT_TRUSTED_PROXIES))
         ),
+        crisis_lines=crisis_lines,
+        crisis_country=crisis_country,
     )
 
 

@@ -10,6 +10,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
 
 from events import parsing, timefmt
+from events.services import places, search
 from events.services.clubs import SLUG_RE
 from events.tables import Club, Event, EventStatus, Rsvp, RsvpStatus
 
@@ -72,9 +73,9 @@ def filtered(query: Any, filters: EventFilters, event: Any = Event) -> Any:
         query = query.where(event.activity == filters.activity)
     if filters.club:
         query = query.where(event.club.slug == filters.club)
-    if filters.q:
-        pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
-        query = query.where(contains(event.title, pattern) | contains(event.club.name, pattern))
+    if filters.q and (found := search.clause(event, filters.q, KNOWN_ACTIVITIES, contains)):
+        query = query.where(found)
+    query = places.narrow(query, filters, event)
     return query
 
 
@@ -86,11 +87,14 @@ class EventFilters:
     start: date | None = None
     end: date | None = None
     messages: list[str] = field(default_factory=list)
+    # A city (as clubs name it) or "online": events/services/places.py.
+    place: str = ""
 
     def as_query(self) -> dict[str, str]:
         values = {
             "activity": self.activity,
             "club": self.club,
+            "place": self.place,
             "q": self.q,
             "from": self.start.isoformat() if self.start else "",
             "to": self.end.isoformat() if self.end else "",
@@ -101,6 +105,7 @@ class EventFilters:
 def parse_filters(params: Any, activities: list[str]) -> EventFilters:
     """Read `/`'s query string. Anything unreadable is dropped with a gentle message."""
     filters = EventFilters(q=" ".join(str(params.get("q", "")).split())[:100])
+    filters.place = places.parse_place(params.get("place"))
     activity = str(params.get("activity", "")).strip().lower()
     if activity and activity not in activities:
         filters.messages.append(f"No events for the activity “{activity[:40]}”; showing all.")

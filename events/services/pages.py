@@ -19,7 +19,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from events import timefmt
 from events.markdown import render_markdown
-from events.services import greetings, listings
+from events.services import cards, greetings
 from events.services.attendees import Fellows, as_chosen
 from events.services.clubs import NEWCOMER_DAYS, SLUG_RE, activity_list
 from events.services.events_admin import is_greeter_role
@@ -111,8 +111,8 @@ EVENT_COLUMNS = ", ".join(f"event.{c._meta.db_column_name}" for c in Event._meta
 
 EVENT_SQL = (
     f"SELECT {EVENT_COLUMNS}, club.slug AS club_slug, club.name AS club_name, "
-    "club.timezone AS club_timezone, club.kind AS club_kind, "
-    "membership.role AS my_role, membership.blocked AS my_blocked, "
+    "club.timezone AS club_timezone, club.kind AS club_kind, club.country AS club_country, "
+    "club.city AS club_city, membership.role AS my_role, membership.blocked AS my_blocked, "
     "mine.status AS my_status, mine.guests AS my_guests, mine.visibility AS my_visibility, "
     "(SELECT COUNT(*) FROM rsvp ahead WHERE ahead.event = event.id "
     "AND ahead.status = 'waitlisted' AND mine.status = 'waitlisted' "
@@ -131,6 +131,8 @@ EVENT_EXTRA = (
     "club_name",
     "club_timezone",
     "club_kind",
+    "club_country",
+    "club_city",
     "my_role",
     "my_blocked",
     "my_status",
@@ -308,7 +310,14 @@ async def event_page(
         names, hidden = chosen.shown, chosen.unnamed
 
     event = {k: v for k, v in row.items() if k not in EVENT_EXTRA}
-    for key in ("club_slug", "club_name", "club_timezone", "club_kind"):
+    for key in (
+        "club_slug",
+        "club_name",
+        "club_timezone",
+        "club_kind",
+        "club_country",
+        "club_city",
+    ):
         event[key] = row[key]
     event["description_html"] = (
         render_markdown(event["description"]) if event["description"] else ""
@@ -372,7 +381,8 @@ class ClubPage(_Page):
     newly_joined: bool
     organizers: list[dict[str, Any]]
     member_count: int
-    events: list[dict[str, Any]]
+    # One card per one-off event, one per series (events/services/cards.py).
+    events: list[cards.Card]
     # Newcomers are for signed-in members of this club who may greet, never anyone else.
     newcomers: list[dict[str, Any]]
     may_greet: bool
@@ -526,7 +536,7 @@ async def club_page(slug: str, viewer: int | None, now: datetime | None = None) 
             {"member_id": o["i1"], "display_name": o["t1"]} for o in lists.get("organizer", [])
         ],
         member_count=int(row["member_count"]),
-        events=await listings.upcoming_events(listings.EventFilters(club=club["slug"]), current),
+        events=cards.group(await cards.club_events(club["id"], current)),
         newcomers=newcomers,
         may_greet=bool(viewer is not None and active and may_greet),
         greet_default=greetings.greetable_by_default(club["kind"]),

@@ -18,6 +18,9 @@ MEMBER_EMAIL = "member@example.com"
 CLUBS = [
     {
         "slug": "trailheads-sober-hiking",
+        "city": "Denver",
+        "region": "CO",
+        "country": "US",
         "name": "Trailheads Sober Hiking",
         "kind": "activity",
         "activities": "hiking",
@@ -29,6 +32,9 @@ CLUBS = [
     },
     {
         "slug": "clear-mind-fitness",
+        "city": "New York",
+        "region": "NY",
+        "country": "US",
         "name": "Clear Mind Fitness",
         "kind": "activity",
         "activities": "fitness,running",
@@ -38,6 +44,9 @@ CLUBS = [
     },
     {
         "slug": "sober-sluggers",
+        "city": "Chicago",
+        "region": "IL",
+        "country": "US",
         "name": "Sober Sluggers Softball League",
         "kind": "activity",
         "activities": "softball,baseball",
@@ -47,6 +56,9 @@ CLUBS = [
     },
     {
         "slug": "tuesday-serenity-group",
+        "city": "Oakland",
+        "region": "CA",
+        "country": "US",
         "name": "Tuesday Night Serenity Group",
         "kind": "twelve_step",
         "activities": "meeting",
@@ -57,6 +69,9 @@ CLUBS = [
     },
     {
         "slug": "self-empowerment-circle",
+        "city": "London",
+        "region": "",
+        "country": "GB",
         "name": "Self-Empowerment Recovery Circle",
         "kind": "alternative",
         "activities": "meeting",
@@ -67,6 +82,9 @@ CLUBS = [
     },
     {
         "slug": "morning-check-in-online",
+        "city": "",
+        "region": "",
+        "country": "US",
         "name": "Morning Check-in (Online)",
         "kind": "online",
         "activities": "meeting",
@@ -76,6 +94,9 @@ CLUBS = [
     },
     {
         "slug": "peer-recovery-coaching",
+        "city": "Chicago",
+        "region": "IL",
+        "country": "US",
         "name": "Peer Recovery Coaching Hours",
         "kind": "coaching",
         "activities": "coaching",

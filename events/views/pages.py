@@ -9,9 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from events import crisis
 from events.auth import current_member
 from events.parsing import path_id
 from events.services import listings, pages
+from events.settings import get_settings
 from events.templating import render
 
 
@@ -36,7 +38,22 @@ async def event_page(request: Request) -> Response:
 
 
 async def help_page(request: Request) -> Response:
-    return render(request, "help.html")
+    """Crisis lines for `country` (the club's, when linked from a club or event page), else
+    the instance's own country; links to the other countries' lists."""
+    settings = get_settings()
+    table = settings.crisis_lines
+    country, lines = crisis.lines_for(
+        table, str(request.query_params.get("country", "")), settings.crisis_country
+    )
+    others = [(code, crisis.country_name(code)) for code in sorted(table) if code != country]
+    context = {
+        "country": country,
+        "country_name": crisis.country_name(country),
+        "lines": lines,
+        "other_countries": others,
+        "help_country": country,
+    }
+    return render(request, "help.html", context)
 
 
 routes = [
