@@ -70,6 +70,9 @@ class EventValues:
     attestation: str
     scope: str = "one"
     local_starts: list[datetime] = field(default_factory=list)
+    # Space-separated codes (events/attributes.py) and attendance mode; None = the club's.
+    attributes: str | None = None
+    attendance: str | None = None
 
     @property
     def duration(self) -> timedelta:

@@ -14,6 +14,7 @@ from events.views import (
     feeds,
     health,
     home,
+    meetings,
     organizer,
     pages,
     privacy,
@@ -27,6 +28,7 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         # Feeds first: `/events/{id}.ics` and `/clubs/{slug}/calendar.ics` beside page routes.
         *feeds.routes,
+        *meetings.routes,
         # Before pages.routes, whose older `/` it replaces.
         *home.routes,
         *pages.routes,

@@ -83,6 +83,10 @@ class Settings:
         default_factory=lambda: parse_crisis_lines("")
     )
     crisis_country: str = "US"
+    # The service entity named in the Meeting Guide feed (/meetings.json); "" = left out.
+    meetings_entity: str = ""
+    meetings_entity_email: str = ""
+    meetings_entity_url: str = ""
 
     @property
     def is_prod(self) -> bool:
@@ -159,7 +163,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         crisis_lines=crisis_lines,
         crisis_country=crisis_country,
+        meetings_entity=env.get("MEETINGS_ENTITY", "").strip(),
+        meetings_entity_email=env.get("MEETINGS_ENTITY_EMAIL", "").strip(),
+        meetings_entity_url=_https_url("MEETINGS_ENTITY_URL", env.get("MEETINGS_ENTITY_URL", "")),
     )
+
+
+def _https_url(name: str, value: str) -> str:
+    value = value.strip()
+    if value and not value.startswith(("https://", "http://")):
+        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}")
+    return value
 
 
 @lru_cache(maxsize=1)

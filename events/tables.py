@@ -12,6 +12,7 @@ from piccolo.columns import (
     JSON,
     Boolean,
     Date,
+    DoublePrecision,
     ForeignKey,
     Integer,
     Text,
@@ -110,6 +111,16 @@ class Club(Table):
     listed = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Where the club meets: for directories (Meeting Guide feed) and phone pages.
+    city = Varchar(length=80, default="")
+    # State or province.
+    region = Varchar(length=80, default="")
+    # ISO 3166-1 alpha-2, upper case ("US", "CA"); "" = unknown.
+    country = Varchar(length=2, default="")
+    # Space-separated attribute codes (events/attributes.py): defaults for new events.
+    attributes = Varchar(length=255, default="")
+    # Attendance default for new events: in_person | online | hybrid | inactive.
+    attendance = Varchar(length=10, default="in_person")
 
 
 class Membership(Table):
@@ -129,6 +140,8 @@ class Series(Table):
     repeat = Varchar(length=10, choices=Repeat, default=Repeat.weekly.value)
     repeat_until = Date()
     created_at = Timestamptz(default=TimestamptzNow())
+    # The meeting's slug in the Meeting Guide file it was imported from: re-import matches it.
+    source_slug = Varchar(length=64, default="")
 
 
 class Event(Table):
@@ -161,6 +174,16 @@ class Event(Table):
     created_by = ForeignKey(references=Member, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Space-separated attribute codes (events/attributes.py), from the club's on creation.
+    attributes = Varchar(length=255, default="")
+    # in_person | online | hybrid | inactive (a paused series: "TC"/inactive in directories).
+    attendance = Varchar(length=10, default="in_person")
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
+    # Street address parts for directories ("123 Main St", "62701"); `location` stays the
+    # place's name. The club holds city, region and country.
+    address = Varchar(length=200, default="")
+    postal_code = Varchar(length=20, default="")
 
 
 class Rsvp(Table):
@@ -176,6 +199,8 @@ class Rsvp(Table):
     checked_in_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # For hybrid events: in_person (takes a place of the capacity) or online.
+    attendance = Varchar(length=10, default="in_person")
 
 
 class WelcomeNote(Table):

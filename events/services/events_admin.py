@@ -96,6 +96,16 @@ def _columns(values: EventValues, local_start: datetime, tz: str) -> dict[str, A
     }
 
 
+def _defaults(values: EventValues, club: dict[str, Any]) -> dict[str, Any]:
+    """Attributes and attendance of a new event: the form's, else the club's defaults."""
+    return {
+        "attributes": (
+            values.attributes if values.attributes is not None else club.get("attributes", "")
+        ),
+        "attendance": values.attendance or club.get("attendance") or "in_person",
+    }
+
+
 async def create_events(club: dict[str, Any], values: EventValues, created_by: int) -> list[int]:
     """One event, or a series of them (one Event row per occurrence). Returns the new ids."""
     tz = club["timezone"]
@@ -118,6 +128,7 @@ async def create_events(club: dict[str, Any], values: EventValues, created_by: i
                     series=series_id,
                     created_by=created_by,
                     **_columns(values, local_start, tz),
+                    **_defaults(values, club),
                 )
             ).returning(Event.id)
             ids.append(int(rows[0]["id"]))
@@ -190,6 +201,11 @@ async def update_events(
             if current is None or current["status"] != EventStatus.scheduled.value:
                 continue
             changes = _columns(values, local_start, tz)
+            # None = the form had no such fields: keep what the event has.
+            if values.attributes is not None:
+                changes["attributes"] = values.attributes
+            if values.attendance is not None:
+                changes["attendance"] = values.attendance
             if event_id != event["id"] and local_start == local_of(current["starts_at"], tz):
                 # Time not moved for this occurrence: keep its own length too.
                 changes["ends_at"] = current["ends_at"]
