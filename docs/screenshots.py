@@ -17,12 +17,14 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from events.services.home import weekend  # noqa: E402
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PHONE  # noqa: E402
 from tests.servers import free_port, wait_until_serving  # noqa: E402
 
@@ -82,7 +84,6 @@ async def shoot(page: Any, out: Path, name: str, path: str, dark: bool = False) 
 async def take(base_url: str, out: Path, extra: bool) -> list[Path]:
     from playwright.async_api import async_playwright
 
-    out.mkdir(parents=True, exist_ok=True)
     taken: list[Path] = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -96,12 +97,14 @@ async def take(base_url: str, out: Path, extra: bool) -> list[Path]:
             taken.append(await shoot(page, out, "help", "/help?country=GB"))
             taken.append(await shoot(page, out, "clubs", "/clubs", True))
             taken.append(await shoot(page, out, "new-here", "/new-here"))
-            taken.append(await shoot(page, out, "weekend", "/?q=sober+hike&from=2026-12-12&to=2026-12-13"))
+            saturday, sunday = weekend(datetime.now(UTC))
+            search = f"/?q=sober+hike&from={saturday}&to={sunday}"
+            taken.append(await shoot(page, out, "weekend", search))
         member = await browser.new_context(base_url=base_url, **phone)
         page = await member.new_page()
         await log_in(page, "member@example.com")
-        await page.goto("/clubs/trailheads-sober-hiking")
-        event = await page.locator(".cards .card-link").first.get_attribute("href")
+        await page.goto("/")  # the member's own next event: the card that says so
+        event = await page.locator(".card-link:has(.badge.ok)").first.get_attribute("href")
         taken.append(await shoot(page, out, "event", str(event)))
         taken.append(await shoot(page, out, "club", "/clubs/trailheads-sober-hiking"))
         if extra:
@@ -123,6 +126,7 @@ def main() -> None:
     parser.add_argument("--base-url", help="photograph this running server instead")
     parser.add_argument("--extra", action="store_true", help="more pages and dark variants")
     args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     if args.base_url:
         taken = asyncio.run(take(args.base_url, args.out, args.extra))
     else:

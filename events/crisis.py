@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 NUMBER_RE = re.compile(r"^\+?[0-9][0-9 ()-]{1,30}$")
@@ -34,7 +35,7 @@ class CrisisLine:
     @property
     def sms(self) -> str:
         number = re.sub(r"[^0-9+]", "", self.text)
-        return f"sms:{number}?body={self.text_body}" if self.text_body else f"sms:{number}"
+        return f"sms:{number}?body={quote(self.text_body)}" if self.text_body else f"sms:{number}"
 
 
 COUNTRY_NAMES = {

@@ -42,7 +42,7 @@ def narrow(query: Any, filters: Any, event: Any) -> Any:
     if not filters.place:
         return query
     if filters.place == ONLINE:
-        return query.where(event.online_url != "")
+        return query.where((event.online_url != "") | event.attendance.is_in(["online", "hybrid"]))
     return query.where(_same_text(event.club.city, filters.place))
 
 
