@@ -93,6 +93,8 @@ async def take(base_url: str, out: Path, extra: bool) -> list[Path]:
         page = await anonymous.new_page()
         for dark in (False, True):
             taken.append(await shoot(page, out, "home", "/", dark))
+        # A club as a newcomer first sees it: signed out, its events as dated cards.
+        taken.append(await shoot(page, out, "club", "/clubs/trailheads-sober-hiking"))
         if extra:
             taken.append(await shoot(page, out, "help", "/help?country=GB"))
             taken.append(await shoot(page, out, "clubs", "/clubs", True))
@@ -103,10 +105,10 @@ async def take(base_url: str, out: Path, extra: bool) -> list[Path]:
         member = await browser.new_context(base_url=base_url, **phone)
         page = await member.new_page()
         await log_in(page, "member@example.com")
-        await page.goto("/")  # the member's own next event: the card that says so
-        event = await page.locator(".card-link:has(.badge.ok)").first.get_attribute("href")
+        await page.goto("/")  # the hike the demo member is going to: its card says so
+        going = page.locator(".card-link:has(.badge.ok)", has_text="hike")
+        event = await going.first.get_attribute("href")
         taken.append(await shoot(page, out, "event", str(event)))
-        taken.append(await shoot(page, out, "club", "/clubs/trailheads-sober-hiking"))
         if extra:
             taken.append(await shoot(page, out, "club", "/clubs/trailheads-sober-hiking", True))
             taken.append(await shoot(page, out, "event", str(event), True))
