@@ -183,3 +183,17 @@ async def test_a_quick_choice_swaps_the_form_and_list_typing_swaps_the_list(clie
     )
     page = BeautifulSoup(typed.text, "html.parser")
     assert page.select_one("form") is None and page.select_one("#event-list") is not None
+
+
+async def test_a_place_kept_for_people_going_is_never_searched(client, monday):
+    club = await helpers.make_club()
+    await helpers.make_event(
+        club,
+        "Quiet meeting",
+        datetime(2026, 12, 9, 18, tzinfo=UTC),
+        location="12 Secret Lane",
+        location_hint="Near the park",
+        details_for_attendees_only=True,
+    )
+    assert titles((await client.get("/", params={"q": "secret lane"})).text) == []
+    assert titles((await client.get("/", params={"q": "park"})).text) == ["Quiet meeting"]

@@ -159,10 +159,14 @@ def clause(event: Any, q: str, known: tuple[str, ...] | list[str], contains: Any
     condition = None
     for word in words(q):
         pattern = "%" + word.replace("%", "").replace("_", "") + "%"
+        # A place kept for people going is never searched: a match would give it away.
+        public_place = contains(event.location, pattern) & event.details_for_attendees_only.eq(
+            False
+        )
         match = (
             contains(event.title, pattern)
             | contains(event.club.name, pattern)
-            | contains(event.location, pattern)
+            | public_place
             | contains(event.location_hint, pattern)
         )
         meant = activities_for(word, known)
