@@ -171,7 +171,16 @@ def cmd_dev(args: argparse.Namespace) -> None:
             embedded.stop()
 
 
-def main(argv: list[str] | None = None) -> None:
+def cmd_admin(args: argparse.Namespace) -> None:
+    """Grant or revoke instance stewardship (#16): command line only, never self-service."""
+    from events.services import stewards
+
+    if not asyncio.run(stewards.set_steward(args.email, args.action == "grant")):
+        raise SystemExit(f"steady: no account has the address {args.email}")
+    print(f"{args.email} {'is now' if args.action == 'grant' else 'is no longer'} a steward")
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="steady", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser(
@@ -195,7 +204,15 @@ def main(argv: list[str] | None = None) -> None:
     imp.add_argument("--club", required=True, help="the club's slug")
     imp.add_argument("--dry-run", action="store_true", help="show what would change, save nothing")
     imp.set_defaults(func=cmd_import_meetings)
-    args = parser.parse_args(argv)
+    admin = sub.add_parser("admin", help="grant or revoke instance stewards")
+    admin.add_argument("action", choices=("grant", "revoke"))
+    admin.add_argument("email")
+    admin.set_defaults(func=cmd_admin)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     try:
         get_settings()
     except ConfigError as exc:

@@ -9,11 +9,14 @@ from events.settings import Settings
 from events.templating import STATIC_DIR
 from events.views import (
     accounts,
+    admin,
     clubs,
     dev,
     feeds,
     health,
+    history,
     home,
+    insights,
     meetings,
     organizer,
     pages,
@@ -40,6 +43,9 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *health.routes,
         *mail_views.routes,
         *organizer.routes,
+        *insights.routes,
+        *history.routes,
+        *admin.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     if not settings.is_prod:

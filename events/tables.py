@@ -1,7 +1,10 @@
 """Piccolo tables: members, clubs, events, RSVPs, welcome notes, volunteer roles, mail outbox.
 
 Times are stored in UTC (Timestamptz); each club's IANA zone is used for display, forms and feeds.
-Pairs that must be unique (one RSVP per member and event, ...) get unique indexes in the migrations.
+Pairs that must be unique (one RSVP per member and event, ...) are declared with Piccolo's
+`Unique`; the migration that made them (2026-11-27T05:40) created them as unique indexes of the
+same names, which SQLite can add to an existing table (it cannot add a table constraint), and
+tests/test_foundation_schema.py checks that the database has each one.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 
@@ -97,6 +101,10 @@ class Member(Table):
     allow_greetings = Boolean(default=True)
     default_visibility = Varchar(length=10, default=Visibility.initials.value, choices=Visibility)
     deleted_at = Timestamptz(null=True, default=None)
+    # Instance steward (granted by `steady admin grant EMAIL`, never self-service).
+    steward = Boolean(default=False)
+    # Suspended by a steward: signed out everywhere and cannot sign in.
+    suspended_at = Timestamptz(null=True, default=None)
 
 
 class Club(Table):
@@ -121,6 +129,12 @@ class Club(Table):
     attributes = Varchar(length=255, default="")
     # Attendance default for new events: in_person | online | hybrid | inactive.
     attendance = Varchar(length=10, default="in_person")
+    # Days after each event at which who came is forgotten; NULL = the kind's default
+    # (events.services.retention), 0 = never (activity clubs only).
+    retention_days = Integer(null=True, default=None)
+    # Suspended by a steward: hidden from listings and feeds, no reminders or invites.
+    suspended_at = Timestamptz(null=True, default=None)
+    suspended_reason = Text(default="")
 
 
 class Membership(Table):
@@ -131,6 +145,7 @@ class Membership(Table):
     blocked = Boolean(default=False)
     # Listed as a newcomer to greet? NULL = the club kind's default (on only for activity clubs).
     greetable = Boolean(null=True, default=None)
+    membership_member_club = Unique([member, club])
 
 
 class Series(Table):
@@ -201,6 +216,7 @@ class Rsvp(Table):
     updated_at = Timestamptz(default=TimestamptzNow())
     # For hybrid events: in_person (takes a place of the capacity) or online.
     attendance = Varchar(length=10, default="in_person")
+    rsvp_event_member = Unique([event, member])
 
 
 class WelcomeNote(Table):
@@ -211,6 +227,7 @@ class WelcomeNote(Table):
     hidden = Boolean(default=False)
     reported_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    welcome_note_once = Unique([club, author, newcomer])
 
 
 class VolunteerRole(Table):
@@ -225,6 +242,7 @@ class RoleSignup(Table):
     role = ForeignKey(references=VolunteerRole, index=True)
     member = ForeignKey(references=Member, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    role_signup_once = Unique([role, member])
 
 
 class EventMessage(Table):
@@ -248,6 +266,8 @@ class Report(Table):
     reason = Text(default="")
     resolved = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
+    # An organizer passed it on to the instance's stewards.
+    escalated_at = Timestamptz(null=True, default=None)
 
 
 class Outbox(Table):
@@ -280,6 +300,28 @@ class DevMail(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class EventTally(Table):
+    """What is kept of an event once its retention period is over: counts, never people."""
+
+    event = ForeignKey(references=Event, unique=True, index=True)
+    came = Integer(default=0)
+    first_timers = Integer(default=0)
+    back_30 = Integer(default=0)
+    back_90 = Integer(default=0)
+    forgotten_at = Timestamptz(default=TimestamptzNow())
+
+
+class StewardAction(Table):
+    """A steward's action on the instance, shown to every steward: who, when, why."""
+
+    steward = ForeignKey(references=Member, null=True, default=None)
+    action = Varchar(length=30)
+    club = ForeignKey(references=Club, null=True, default=None)
+    member = ForeignKey(references=Member, null=True, default=None)
+    reason = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[Table]] = [
     Member,
     Club,
@@ -294,20 +336,6 @@ ALL_TABLES: list[type[Table]] = [
     Report,
     Outbox,
     DevMail,
-]
-
-# Pairs that must be unique, and composite indexes for the pages' queries. Applied by the
-# migrations (raw SQL that both SQLite and PostgreSQL accept).
-CONSTRAINTS_SQL: list[str] = [
-    "CREATE UNIQUE INDEX IF NOT EXISTS membership_member_club ON membership (member, club)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS rsvp_event_member ON rsvp (event, member)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS welcome_note_once ON welcome_note (club, author, newcomer)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS role_signup_once ON role_signup (role, member)",
-    "CREATE INDEX IF NOT EXISTS event_club_starts ON event (club, starts_at)",
-    "CREATE INDEX IF NOT EXISTS rsvp_event_status_queue ON rsvp (event, status, queued_at)",
-    "CREATE INDEX IF NOT EXISTS outbox_state_next ON outbox (state, next_attempt_at)",
-    # piccolo_api's sessions table: the token on every signed-in request, the member at logout
-    # everywhere.
-    "CREATE INDEX IF NOT EXISTS sessions_token ON sessions (token)",
-    "CREATE INDEX IF NOT EXISTS sessions_user_id ON sessions (user_id)",
+    EventTally,
+    StewardAction,
 ]

@@ -10,9 +10,9 @@ import icalendar
 from bs4 import BeautifulSoup
 
 from events.tables import Event, Member, Rsvp
-from events.tokens import feed_token
 from tests import helpers
 from tests.feeds_support import all_parsers_agree
+from tests.helpers import feed_token
 
 UID = "event-{}@127.0.0.1"
 

@@ -19,11 +19,11 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from events import tokens
 from events.services import calendar
 from events.services.delivery import Mail, utc
 from events.settings import Settings
 from events.timefmt import format_day, format_time, format_when, to_local
+from events.tokens import Tokens
 
 MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
@@ -54,7 +54,7 @@ def organizer(settings: Settings) -> tuple[str, str]:
 
 
 def unsubscribe_url(settings: Settings, member_id: int) -> str:
-    token = tokens.make_link_token(UNSUBSCRIBE_PURPOSE, str(member_id))
+    token = Tokens(settings.secret_key).make_link_token(UNSUBSCRIBE_PURPOSE, str(member_id))
     return f"{settings.base_url}/unsubscribe/{token}"
 
 
@@ -130,6 +130,8 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         token = str(mail.payload.get("token", ""))
         ctx["reset_url"] = f"{settings.base_url}/password/reset?token={quote(token, safe='')}"
     ctx["login_url"] = f"{settings.base_url}/login"
+    if mail.kind == "club_suspended":
+        ctx["reason"] = str(mail.payload.get("reason", ""))
     return ctx
 
 
@@ -168,6 +170,8 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
             return "Reset your Steady password"
         case "account_deleted":
             return "Your Steady account is deleted"
+        case "club_suspended":
+            return "Your group on Steady is suspended"
     return "A message from Steady"
 
 

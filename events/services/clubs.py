@@ -33,6 +33,7 @@ from events.tables import (
     Rsvp,
     WelcomeNote,
 )
+from events.tokens import Tokens
 
 NEWCOMER_DAYS = 30
 NOTE_MAX = 500
@@ -129,7 +130,7 @@ async def directory_menus() -> tuple[list[str], tuple[places.Place, ...]]:
     """The activities and the places of listed clubs, in one statement."""
     rows = (
         await Club.select(Club.activities, Club.city, Club.region, Club.country)
-        .where(Club.listed.eq(True))
+        .where(Club.listed.eq(True) & Club.suspended_at.is_null())
         .distinct()
     )
     activities = sorted({a for r in rows for a in activity_list(r["activities"])})
@@ -193,7 +194,7 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
         Club.city,
         Club.region,
         Club.country,
-    ).where(Club.listed.eq(True))
+    ).where(Club.listed.eq(True) & Club.suspended_at.is_null())
     query = places.narrow_clubs(query, filters.place)
     if filters.kind:
         query = query.where(Club.kind == filters.kind)
@@ -316,7 +317,7 @@ async def organizers(club_id: int) -> list[dict[str, Any]]:
 
 
 async def newcomers(
-    club_id: int, viewer_id: int, now: datetime | None = None
+    tokens: Tokens, club_id: int, viewer_id: int, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Members (not organizers) who joined in the last 30 days and chose to be greeted, minus
     the viewer, each with a coarse `joined` label, opaque `ref`/`report_ref` for the viewer's
@@ -354,7 +355,7 @@ async def newcomers(
     for r in rows:
         r["greeted"] = r["member_id"] in sent
         r["joined"] = greetings.joined_label(r.pop("joined_at"), current)
-        r.update(greetings.refs(club_id, viewer_id, r["member_id"]))
+        r.update(greetings.refs(tokens, club_id, viewer_id, r["member_id"]))
     return rows
 
 

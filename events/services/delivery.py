@@ -40,6 +40,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, … capped at one hour
 BACKOFF_CAP = 3600
 ACTIVE = (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
+HELD_BY_SUSPENSION = ("invite", "update", "reminder", "message", "welcome")
 DONE_STATES = (OutboxState.sent.value, OutboxState.failed.value, OutboxState.skipped.value)
 
 
@@ -291,6 +292,7 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
                 Member.discreet,
                 Member.reminders,
                 Member.deleted_at,
+                Member.suspended_at,
             )
             .where(Member.id == row["recipient"])
             .first()
@@ -317,6 +319,12 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
     club_id = row.get("club") or (mail.event["club"] if mail.event else None)
     if club_id:
         mail.club = await Club.select().where(Club.id == club_id).first()
+    # Checked again as the worker loads the row: nothing but cancellations after a steward's
+    # suspension commits (of the club, or of the member).
+    if kind in HELD_BY_SUSPENSION and mail.club and mail.club["suspended_at"] is not None:
+        return Skip("the club is suspended")
+    if member and member["suspended_at"] is not None and kind not in ("cancel", "account_deleted"):
+        return Skip("the member is suspended")
     rsvp = None
     if mail.event and member:
         rsvp = (
@@ -398,6 +406,9 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
             return Skip("a password reset mail needs a member")
     elif kind == "password_reset_none":
         return Skip("a password reset for an address with no account: nothing to send")
+    elif kind == "club_suspended":
+        if not member or not mail.club or mail.club["suspended_at"] is None:
+            return Skip("the club is no longer suspended")
     elif kind not in ("signup_existing", "account_deleted"):
         return Skip(f"unknown mail kind {kind!r}")
     return mail
@@ -436,6 +447,7 @@ async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> lis
         & (Rsvp.event.starts_at <= now + max(leads))
         & (Rsvp.member.reminders == True)  # noqa: E712 - a Piccolo expression
         & Rsvp.member.deleted_at.is_null()
+        & Rsvp.event.club.suspended_at.is_null()
     )
     wanted: dict[str, dict[str, Any]] = {}
     for r in rows:

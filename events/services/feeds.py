@@ -181,6 +181,8 @@ class Scope:
         if self.club_slug:
             query = query.where(ev.club.slug == self.club_slug)
         f = self.filters
+        if f is None:  # listings.filtered leaves suspended clubs out otherwise (#16)
+            query = query.where(ev.club.suspended_at.is_null())
         if f is not None:
             query = listings.filtered(query, f, ev)
             # Dates are in each club's zone: widen by a day here, cut exactly in _keep.

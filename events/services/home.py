@@ -152,9 +152,10 @@ def _page(events: list[HomeEvent]) -> tuple[list[HomeEvent], HomeEvent | None]:
 # The clubs for the club menu and the cities for the place menu, in one statement.
 MENUS_SQL = (
     "SELECT * FROM (SELECT 'club' AS kind, slug, name, city, region, country FROM club "
-    "WHERE listed = {} ORDER BY name, id LIMIT {}) AS clubs UNION ALL "
+    "WHERE listed = {} AND suspended_at IS NULL ORDER BY name, id LIMIT {}) AS clubs UNION ALL "
     "SELECT * FROM (SELECT DISTINCT 'place' AS kind, '' AS slug, '' AS name, city, region, "
-    "country FROM club WHERE listed = {} AND city != '' ORDER BY city LIMIT {}) AS places"
+    "country FROM club WHERE listed = {} AND suspended_at IS NULL AND city != '' "
+    "ORDER BY city LIMIT {}) AS places"
 )
 PLACES_MAX = 100
 QUICK_ACTIVITIES = (("hiking", "Hiking"), ("meeting", "Meetings"), ("fitness", "Fitness"))

@@ -65,6 +65,7 @@ def filtered(query: Any, filters: EventFilters, event: Any = Event) -> Any:
     the Event table, or a join to it such as `Rsvp.event`. The start date is widened by the
     caller, which knows its own lower bound; both dates are in each club's own zone, so the
     UTC window is a day wider and rows are cut exactly afterwards."""
+    query = query.where(event.club.suspended_at.is_null())  # suspended by a steward (#16)
     if filters.end:
         query = query.where(
             event.starts_at < datetime.combine(filters.end, time.max, UTC) + timedelta(days=1)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from events import tokens
 from events.db import write_transaction
 from events.parsing import parse_id
 from events.services.greetings import REPORT_REF
 from events.tables import Event, Member, Report, WelcomeNote
+from events.tokens import Tokens
 
 REASON_MAX = 1000
 KINDS = ("event", "member")
@@ -30,7 +30,9 @@ async def _event_in_club(subject_id: int, club_id: int) -> bool:
     return await Event.exists().where((Event.id == subject_id) & (Event.club == club_id))
 
 
-def _subject(kind: str, subject_text: str | None, club_id: int, reporter_id: int) -> int | None:
+def _subject(
+    tokens: Tokens, kind: str, subject_text: str | None, club_id: int, reporter_id: int
+) -> int | None:
     """An event by its (public) id; a member only by the opaque reference a page showed this
     reporter in this club, so a report can't be used to ask "is N linked to this club?"."""
     if kind == "event":
@@ -40,13 +42,18 @@ def _subject(kind: str, subject_text: str | None, club_id: int, reporter_id: int
 
 
 async def file_report(
-    reporter_id: int, club_id: int, kind: str, subject_text: str | None, reason: str
+    tokens: Tokens,
+    reporter_id: int,
+    club_id: int,
+    kind: str,
+    subject_text: str | None,
+    reason: str,
 ) -> bool:
     """File a report; False when the same reporter already has an open one on that subject
     (nothing new written). Raises ReportError for anything the form got wrong."""
     if kind not in KINDS:
         raise ReportError("Choose whether you are reporting an event or a member.")
-    subject_id = _subject(kind, subject_text, club_id, reporter_id)
+    subject_id = _subject(tokens, kind, subject_text, club_id, reporter_id)
     text = reason.replace("\r\n", "\n").strip()
     if len(text) > REASON_MAX:
         raise ReportError(f"Keep the reason to {REASON_MAX:,} characters (it has {len(text):,}).")
@@ -88,6 +95,7 @@ async def open_reports(club_id: int) -> list[dict[str, Any]]:
             Report.reason,
             Report.created_at,
             Report.reporter.display_name.as_alias("reporter_name"),
+            Report.escalated_at,
         )
         .where((Report.club == club_id) & Report.resolved.eq(False))
         .order_by(Report.created_at)

@@ -13,7 +13,7 @@ from events import crisis
 from events.auth import current_member
 from events.parsing import path_id
 from events.services import listings, pages
-from events.settings import get_settings
+from events.settings import settings_of
 from events.templating import render
 
 
@@ -40,7 +40,7 @@ async def event_page(request: Request) -> Response:
 async def help_page(request: Request) -> Response:
     """Crisis lines for `country` (the club's, when linked from a club or event page), else
     the instance's own country; links to the other countries' lists."""
-    settings = get_settings()
+    settings = settings_of(request)
     table = settings.crisis_lines
     country, lines = crisis.lines_for(
         table, str(request.query_params.get("country", "")), settings.crisis_country

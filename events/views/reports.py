@@ -14,6 +14,7 @@ from events.auth import current_member, login_redirect
 from events.parsing import path_id
 from events.services import reports as svc
 from events.templating import render
+from events.tokens import tokens_of
 from events.views.clubs import form_data, load_club, organizer_club
 
 REPORT_LIMIT = (10, 3600)  # reports per member per hour
@@ -71,6 +72,7 @@ async def file_report(request: Request) -> Response:
         return render(request, "reports.html", context, status_code=429)
     try:
         await svc.file_report(
+            tokens_of(request),
             member.id,
             club["id"],
             data.get("subject_kind", ""),
