@@ -68,7 +68,9 @@ async def _import_meetings(path: str, data: bytes, slug: str, dry_run: bool) -> 
         entries = meeting_import.parse_file(data)
     except meeting_import.MalformedFile as exc:
         raise SystemExit(f"steady: {path} can't be imported: {exc} Nothing was changed.") from None
-    plan = await meeting_import.plan(club, entries)
+    plan = await (
+        meeting_import.plan(club, entries) if dry_run else meeting_import.apply(club, entries, None)
+    )
     lines = []
     for item in plan.items:
         detail = item.reason or ", ".join(item.changes)
@@ -76,7 +78,6 @@ async def _import_meetings(path: str, data: bytes, slug: str, dry_run: bool) -> 
             f"{item.action:9} {item.slug or '-'}  {item.name}" + (f"  ({detail})" if detail else "")
         )
     if not dry_run:
-        await meeting_import.apply(club, plan, None)
         settings = get_settings()
         if settings.redis_url:  # drop cached pages in the running web processes
             redis = redis_client(settings.redis_url)

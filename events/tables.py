@@ -119,6 +119,12 @@ class Club(Table):
     listed = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Days after each event at which who came is forgotten; NULL = the kind's default
+    # (events.services.retention), 0 = never (activity clubs only).
+    retention_days = Integer(null=True, default=None)
+    # Suspended by a steward: hidden from listings and feeds, no reminders or invites.
+    suspended_at = Timestamptz(null=True, default=None)
+    suspended_reason = Text(default="")
     # Where the club meets: for directories (Meeting Guide feed) and phone pages.
     city = Varchar(length=80, default="")
     # State or province.
@@ -129,12 +135,6 @@ class Club(Table):
     attributes = Varchar(length=255, default="")
     # Attendance default for new events: in_person | online | hybrid | inactive.
     attendance = Varchar(length=10, default="in_person")
-    # Days after each event at which who came is forgotten; NULL = the kind's default
-    # (events.services.retention), 0 = never (activity clubs only).
-    retention_days = Integer(null=True, default=None)
-    # Suspended by a steward: hidden from listings and feeds, no reminders or invites.
-    suspended_at = Timestamptz(null=True, default=None)
-    suspended_reason = Text(default="")
 
 
 class Membership(Table):
@@ -214,9 +214,9 @@ class Rsvp(Table):
     checked_in_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    rsvp_event_member = Unique([event, member])
     # For hybrid events: in_person (takes a place of the capacity) or online.
     attendance = Varchar(length=10, default="in_person")
-    rsvp_event_member = Unique([event, member])
 
 
 class WelcomeNote(Table):

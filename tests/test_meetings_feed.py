@@ -79,10 +79,13 @@ async def test_only_weekly_series_of_listed_support_groups(client) -> None:
     await make_weekly(hikers, "Weekly hike")
     hidden = await make_group(slug="hidden", name="Hidden Group", listed=False)
     await make_weekly(hidden, "Unlisted meeting")
+    suspended = await make_group(slug="gone", name="Suspended Group", suspended_at=utcnow())
+    await make_weekly(suspended, "Suspended meeting")
     names = [e["name"] for e in (await client.get("/meetings.json")).json()]
     assert names == ["Weekly"]
     assert (await client.get("/clubs/hikers/meetings.json")).json() == []
     assert (await client.get("/clubs/hidden/meetings.json")).status_code == 404
+    assert (await client.get("/clubs/gone/meetings.json")).status_code == 404
     assert (await client.get("/clubs/nobody/meetings.json")).status_code == 404
 
 
@@ -228,3 +231,27 @@ async def test_the_feed_costs_the_same_few_statements_however_many_meetings(clie
     _, one_club = await request_statements(client, "GET", "/clubs/serenity/meetings.json")
     assert len(site) == 1, describe(site)
     assert len(one_club) == 2, describe(one_club)
+
+
+async def test_the_demo_feed_validates_and_shows_types_hybrid_and_access(client) -> None:
+    from events.services import seed
+
+    await seed.seed_demo()
+    entries = (await client.get("/meetings.json")).json()
+    validate_feed(entries)
+    groups = {e["group"] for e in entries}
+    assert groups == {
+        "Tuesday Night Serenity Group",
+        "Self-Empowerment Recovery Circle",
+        "Morning Check-in (Online)",
+    }
+    assert all(e["types"] for e in entries)
+    hybrid = [e for e in entries if e["attendance_option"] == "hybrid"]
+    assert [e["name"] for e in hybrid] == ["Saturday Big Book study"]
+    assert hybrid[0]["conference_url"].startswith("https://")
+    online = next(e for e in entries if e["attendance_option"] == "online")
+    assert "conference_url" not in online and online["conference_url_notes"]
+    # An activity tagged for access, which the meeting feed rightly leaves out.
+    walk = await Event.select(Event.attributes).where(Event.title == "Wednesday evening walk")
+    assert "X" in walk[0]["attributes"].split()
+    assert "Wednesday evening walk" not in {e["name"] for e in entries}

@@ -305,3 +305,49 @@ async def test_the_command_imports_a_file_and_dry_run_saves_nothing(tmp_path) ->
         else:
             raise AssertionError(f"{slug}: no error")
     assert await Series.count() == 2
+
+
+async def test_the_same_import_confirmed_four_times_at_once_makes_each_series_once(
+    live_server,
+) -> None:
+    import httpx
+
+    from tests.test_rsvps_concurrency import logged_in_phones
+
+    [(organizer, first)] = await logged_in_phones(live_server, 1)
+    await helpers.make_club(
+        slug="intergroup",
+        name="Intergroup",
+        timezone="America/Chicago",
+        organizer=organizer,
+        kind="twelve_step",
+    )
+    clients = [first] + [
+        httpx.AsyncClient(base_url=live_server, cookies=first.cookies, timeout=60) for _ in range(3)
+    ]
+    form = {"confirm": "1", "content": json.dumps(FILE[:2])}
+    try:
+        responses = await asyncio.gather(
+            *(
+                c.post(
+                    "/clubs/intergroup/meetings/import",
+                    data=form,
+                    headers={"Sec-Fetch-Site": "same-origin"},
+                )
+                for c in clients
+            )
+        )
+    finally:
+        for c in clients:
+            await c.aclose()
+    assert [r.status_code for r in responses] == [200] * 4
+    assert sorted(r["source_slug"] for r in await Series.select(Series.source_slug)) == [
+        "early-birds",
+        "sunday-serenity-14",
+    ]
+    made = ["2 new" in r.text for r in responses]
+    assert made.count(True) == 1  # the others found it done: "unchanged"
+    occurrences = [
+        (r["series"], r["starts_at"]) for r in await Event.select(Event.series, Event.starts_at)
+    ]
+    assert len(occurrences) == len(set(occurrences))  # no occurrence made twice

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+
 from events import attributes
 from events.attributes import Attendance
 from events.db import write_transaction
@@ -308,7 +311,7 @@ async def plan(club: dict[str, Any], entries: list[dict[str, Any]]) -> Plan:
         item = Item(result.slug, result.name, "create", meeting=result)
         if result.ignored_types:
             item.notes.append(
-                "types Steady doesn't know, left out: " + ", ".join(result.ignored_types)
+                "Types Steady doesn't know, left out: " + ", ".join(result.ignored_types)
             )
         items.append(item)
         read.append(item)
@@ -393,11 +396,24 @@ async def _make_occurrences(
     return made
 
 
-async def apply(club: dict[str, Any], planned: Plan, created_by: int | None) -> Plan:
-    """Do what `planned` says, in one transaction. Returns the plan as carried out."""
+async def _lock_club(club_id: int) -> None:
+    """Imports into one club run one at a time: the second sees what the first made."""
+    query = Club.select(Club.id).where(Club.id == club_id)
+    if isinstance(engine_finder(), PostgresEngine):
+        query = query.lock_rows()  # SQLite's BEGIN IMMEDIATE already serializes writers
+    await query
+
+
+async def apply(
+    club: dict[str, Any], entries: list[dict[str, Any]], created_by: int | None
+) -> Plan:
+    """Import `entries` in one transaction, planned again inside it (what was previewed may
+    have changed since). Returns the plan as carried out."""
     now = utcnow()
     cancelled: list[dict[str, Any]] = []
     async with write_transaction():
+        await _lock_club(club["id"])
+        planned = await plan(club, entries)
         for item in planned.items:
             m = item.meeting
             if m is None or item.action not in ("create", "change"):

@@ -80,10 +80,10 @@ class Meeting:
 
 
 async def listed_support_club(slug: str) -> dict[str, Any] | None:
-    """The club of a club feed: None when unknown or unlisted (a 404, like its page)."""
+    """The club of a club feed: None when unknown, unlisted or suspended (a 404)."""
     return (
         await Club.select(Club.id, Club.slug, Club.kind)
-        .where((Club.slug == slug) & Club.listed.eq(True))
+        .where((Club.slug == slug) & Club.listed.eq(True) & Club.suspended_at.is_null())
         .first()
     )
 
@@ -96,6 +96,7 @@ async def weekly_meetings(now: datetime, club_id: int | None = None) -> list[Mee
     where = (
         (Event.series.repeat == Repeat.weekly.value)
         & Event.club.listed.eq(True)
+        & Event.club.suspended_at.is_null()  # suspended by a steward (#16)
         & Event.club.kind.is_in(SUPPORT_KINDS)
         & (Event.ends_at >= now)
         & (Event.starts_at < now + WINDOW)

@@ -22,7 +22,7 @@ from events.auth import current_member, login_redirect
 from events.parsing import path_id
 from events.services import meeting_import, meetings
 from events.services.clubs import get_club
-from events.settings import get_settings
+from events.settings import settings_of
 from events.tables import Event, EventStatus
 from events.templating import render
 
@@ -56,7 +56,7 @@ def _stamps(found: list[meetings.Meeting]) -> list[datetime]:
 
 async def site_meetings(request: Request) -> Response:
     found = await meetings.weekly_meetings(timefmt.utcnow())
-    return _respond(request, meetings.feed(found, get_settings()), _stamps(found))
+    return _respond(request, meetings.feed(found, settings_of(request)), _stamps(found))
 
 
 async def club_meetings(request: Request) -> Response:
@@ -64,7 +64,7 @@ async def club_meetings(request: Request) -> Response:
     if club is None:
         raise HTTPException(404, "We couldn't find that club.")
     found = await meetings.weekly_meetings(timefmt.utcnow(), club_id=club["id"])
-    return _respond(request, meetings.feed(found, get_settings()), _stamps(found))
+    return _respond(request, meetings.feed(found, settings_of(request)), _stamps(found))
 
 
 async def series_page(request: Request) -> Response:
@@ -138,7 +138,7 @@ async def import_meetings(request: Request) -> Response:
     text = content.decode("utf-8-sig") if isinstance(content, bytes) else content
     context.update(plan=plan, content=text)
     if form.get("confirm") == "1":
-        context["done"] = await meeting_import.apply(club, plan, member.id)
+        context["done"] = await meeting_import.apply(club, entries, member.id)
         changes.changed(club_id=club["id"])
         del context["content"]
     return render(request, IMPORT_TEMPLATE, context, headers=headers)
