@@ -159,7 +159,7 @@ MENUS_SQL = (
 )
 PLACES_MAX = 100
 QUICK_ACTIVITIES = (("hiking", "Hiking"), ("meeting", "Meetings"), ("fitness", "Fitness"))
-QUICK_PLACES = 3
+QUICK_PLACES = 8  # the row scrolls sideways on a phone
 
 
 def weekend(now: datetime) -> tuple[date, date]:
