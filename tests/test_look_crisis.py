@@ -3,14 +3,17 @@ from CRISIS_LINES (JSON or @file) over the built-in ones, the country of the clu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from bs4 import BeautifulSoup
 
+from events.app import create_app
 from events.crisis import CrisisConfigError, lines_for, parse_crisis_lines
-from events.settings import ConfigError, load_settings
+from events.settings import ConfigError, get_settings, load_settings
 from tests import helpers
 
 ENV = {"SECRET_KEY": "k" * 40}
@@ -117,3 +120,12 @@ def test_unreadable_crisis_lines_stop_start_up_with_a_message(value: str):
 def test_crisis_country_needs_a_list():
     with pytest.raises(ConfigError, match="CRISIS_COUNTRY"):
         load_settings({**ENV, "CRISIS_COUNTRY": "FR"})
+
+
+async def test_an_instance_with_its_own_lines_and_country_shows_them(app):
+    lines = parse_crisis_lines('{"NL": [{"name": "113 Zelfmoordpreventie", "call": "113"}]}')
+    settings = dataclasses.replace(get_settings(), crisis_lines=lines, crisis_country="NL")
+    transport = httpx.ASGITransport(app=create_app(settings), client=("127.0.0.1", 50002))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        found = links((await other.get("/help")).text)
+    assert found == {"tel:113": "Call 113"}

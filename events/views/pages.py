@@ -13,7 +13,7 @@ from events import crisis
 from events.auth import current_member
 from events.parsing import path_id
 from events.services import listings, pages
-from events.settings import settings_of
+from events.settings import Settings, settings_of
 from events.templating import render
 
 
@@ -52,6 +52,8 @@ async def help_page(request: Request) -> Response:
         "lines": lines,
         "other_countries": others,
         "help_country": country,
+        # STEADY_CRISIS_LINE, when the instance set its own: shown first.
+        "crisis_note": settings.crisis_line if settings.crisis_line != Settings.crisis_line else "",
     }
     return render(request, "help.html", context)
 
