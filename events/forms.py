@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
+from events import forms_attributes
 from events.parsing import parse_date, parse_int
 from events.services import series
 from events.tables import Repeat
@@ -73,6 +74,7 @@ class EventValues:
     # Space-separated codes (events/attributes.py) and attendance mode; None = the club's.
     attributes: str | None = None
     attendance: str | None = None
+    link_for_in_person: bool | None = None
 
     @property
     def duration(self) -> timedelta:
@@ -141,6 +143,7 @@ def form_from_event(event: Mapping[str, object], tz: str) -> dict[str, str]:
         "details_for_attendees_only": "on" if event.get("details_for_attendees_only") else "",
         "location_hint": str(event.get("location_hint") or ""),
         "attestation": str(event.get("attestation") or ""),
+        **forms_attributes.initial(event),
     }
 
 
@@ -158,7 +161,8 @@ def parse_event_form(
     not move it into the past. `original_start` is the stored UTC start of the edited event."""
     now = now or utcnow()
     form = {name: str(data.get(name, "")) for name in FIELDS}
-    errors: dict[str, str] = {}
+    attrs, errors = forms_attributes.parse(data)  # attributes and attendance (#15)
+    form.update(attrs.form)
 
     title = _text(data, "title")
     if not title:
@@ -303,6 +307,9 @@ def parse_event_form(
         attestation=attestation,
         scope=scope,
         local_starts=starts,
+        attributes=attrs.attributes,
+        attendance=attrs.attendance,
+        link_for_in_person=attrs.link_for_in_person if attrs.attendance else None,
     )
     return values, errors, form
 

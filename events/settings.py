@@ -66,6 +66,20 @@ def parse_trusted_proxies(text: str) -> str:
     return ",".join(items)
 
 
+def parse_default_timezone(text: str) -> str:
+    """An IANA zone name ('Europe/London'); empty means UTC. Raises ConfigError otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = text.strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"STEADY_DEFAULT_TIMEZONE: {name!r} is not a time zone (e.g. America/Denver)"
+        ) from exc
+    return name
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "dev"
@@ -92,6 +106,8 @@ class Settings:
     meetings_entity: str = ""
     meetings_entity_email: str = ""
     meetings_entity_url: str = ""
+    # A new club's time zone when the browser doesn't say (STEADY_DEFAULT_TIMEZONE).
+    default_timezone: str = "UTC"
 
     @property
     def is_prod(self) -> bool:
@@ -177,6 +193,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         meetings_entity=env.get("MEETINGS_ENTITY", "").strip(),
         meetings_entity_email=env.get("MEETINGS_ENTITY_EMAIL", "").strip(),
         meetings_entity_url=_https_url("MEETINGS_ENTITY_URL", env.get("MEETINGS_ENTITY_URL", "")),
+        default_timezone=parse_default_timezone(env.get("STEADY_DEFAULT_TIMEZONE", "")),
     )
 
 

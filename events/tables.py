@@ -119,12 +119,6 @@ class Club(Table):
     listed = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
-    # Days after each event at which who came is forgotten; NULL = the kind's default
-    # (events.services.retention), 0 = never (activity clubs only).
-    retention_days = Integer(null=True, default=None)
-    # Suspended by a steward: hidden from listings and feeds, no reminders or invites.
-    suspended_at = Timestamptz(null=True, default=None)
-    suspended_reason = Text(default="")
     # Where the club meets: for directories (Meeting Guide feed) and phone pages.
     city = Varchar(length=80, default="")
     # State or province.
@@ -135,6 +129,12 @@ class Club(Table):
     attributes = Varchar(length=255, default="")
     # Attendance default for new events: in_person | online | hybrid | inactive.
     attendance = Varchar(length=10, default="in_person")
+    # Days after each event at which who came is forgotten; NULL = the kind's default
+    # (events.services.retention), 0 = never (activity clubs only).
+    retention_days = Integer(null=True, default=None)
+    # Suspended by a steward: hidden from listings and feeds, no reminders or invites.
+    suspended_at = Timestamptz(null=True, default=None)
+    suspended_reason = Text(default="")
 
 
 class Membership(Table):
@@ -189,6 +189,11 @@ class Event(Table):
     created_by = ForeignKey(references=Member, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # "What to expect" (#14): where exactly to meet (for people who may see the place), what
+    # to bring, and a word for first-timers.
+    meeting_point = Text(default="")
+    what_to_bring = Text(default="")
+    first_timer_note = Text(default="")
     # Space-separated attribute codes (events/attributes.py), from the club's on creation.
     attributes = Varchar(length=255, default="")
     # in_person | online | hybrid | inactive (a paused series: "TC"/inactive in directories).
@@ -199,6 +204,11 @@ class Event(Table):
     # place's name. The club holds city, region and country.
     address = Varchar(length=200, default="")
     postal_code = Varchar(length=20, default="")
+    # Hybrid events: people going online (members + guests), kept by the RSVP service like
+    # `taken`, which then counts the in-person places only. Online has no cap.
+    online_taken = Integer(default=0)
+    # Hybrid events with attendee-only details: people going in person get the link too.
+    link_for_in_person = Boolean(default=False)
 
 
 class Rsvp(Table):
@@ -214,9 +224,9 @@ class Rsvp(Table):
     checked_in_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
-    rsvp_event_member = Unique([event, member])
     # For hybrid events: in_person (takes a place of the capacity) or online.
     attendance = Varchar(length=10, default="in_person")
+    rsvp_event_member = Unique([event, member])
 
 
 class WelcomeNote(Table):

@@ -20,7 +20,8 @@ from piccolo.query.functions.aggregate import Count
 from events import parsing, timefmt
 from events.db import is_unique_violation, write_transaction
 from events.markdown import MAX_SOURCE
-from events.services import greetings, outbox, places, rsvps
+from events.services import attribute_filters, greetings, outbox, places, rsvps
+from events.services.attribute_filters import AttributeFilter
 from events.tables import (
     Club,
     ClubKind,
@@ -82,6 +83,7 @@ class DirectoryFilters:
     page: int = 1
     messages: list[str] = field(default_factory=list)
     place: str = ""  # a city, or "online" (events/services/places.py)
+    attributes: AttributeFilter = field(default_factory=AttributeFilter)
 
     def as_query(self) -> dict[str, str]:
         """The filters (not the page) as a query string."""
@@ -91,7 +93,7 @@ class DirectoryFilters:
             ("activity", self.activity),
             ("place", self.place),
         )
-        return {k: v for k, v in values if v}
+        return {**{k: v for k, v in values if v}, **self.attributes.as_query()}
 
     def page_query(self, page: int) -> dict[str, str]:
         return {**self.as_query(), **({"page": str(page)} if page > 1 else {})}
@@ -100,6 +102,8 @@ class DirectoryFilters:
 def parse_directory_filters(params: Any, activities: list[str]) -> DirectoryFilters:
     filters = DirectoryFilters(q=" ".join(str(params.get("q", "")).split())[:SEARCH_MAX])
     filters.place = places.parse_place(params.get("place"))
+    filters.attributes = attribute_filters.read(params)
+    filters.messages += filters.attributes.messages
     kind = str(params.get("kind", "")).strip()
     if kind:
         if kind in {k.value for k in ClubKind}:
@@ -158,6 +162,8 @@ class ClubCard:
     city: str = ""
     region: str = ""
     country: str = ""
+    attributes: str = ""
+    attendance: str = "in_person"
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,8 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
         Club.city,
         Club.region,
         Club.country,
+        Club.attributes,
+        Club.attendance,
     ).where(Club.listed.eq(True) & Club.suspended_at.is_null())
     query = places.narrow_clubs(query, filters.place)
     if filters.kind:
@@ -211,6 +219,7 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
 
         pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
         query = query.where(contains(Club.name, pattern) | contains(Club.activities, pattern))
+    query = attribute_filters.narrowed(query, filters.attributes, Club)
     size = DIRECTORY_PAGE_SIZE
     rows = (
         await query.order_by(Club.name, Club.id).limit(size + 1).offset((filters.page - 1) * size)
@@ -232,6 +241,8 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
             city=c["city"],
             region=c["region"],
             country=c["country"],
+            attributes=c["attributes"],
+            attendance=c["attendance"],
         )
         for c in shown
     )
@@ -396,6 +407,11 @@ class ClubForm:
     city: str = ""
     region: str = ""
     country: str = ""  # ISO 3166 alpha-2
+    # Defaults for new events (#15): space-separated codes and the attendance mode; None when
+    # the posted form had no such fields (an older client): creating uses the defaults,
+    # editing keeps what the club has.
+    attributes: str | None = None
+    attendance: str | None = None
 
 
 def slugify(text: str) -> str:
@@ -416,7 +432,7 @@ def validate_club_form(data: dict[str, str], *, new: bool) -> tuple[ClubForm, di
         region=" ".join(data.get("region", "").split())[:200],
         country=data.get("country", "").strip().upper()[:20],
     )
-    errors: dict[str, str] = {}
+    errors = _attribute_fields(form, data)
     for key in ("city", "region"):
         if len(getattr(form, key)) > PLACE_NAME_MAX:
             errors[key] = f"Keep it to {PLACE_NAME_MAX} characters or fewer."
@@ -444,6 +460,16 @@ def validate_club_form(data: dict[str, str], *, new: bool) -> tuple[ClubForm, di
     if len(form.welcome_message) > 2000:
         errors["welcome_message"] = "Keep the welcome message to 2,000 characters or fewer."
     return form, errors
+
+
+def _attribute_fields(form: ClubForm, data: dict[str, str]) -> dict[str, str]:
+    """The club's default attributes and attendance into `form`; their errors."""
+    from events import forms_attributes
+
+    values, errors = forms_attributes.parse(data, forms_attributes.CLUB_MODES)
+    form.attributes = values.attributes
+    form.attendance = values.attendance
+    return errors
 
 
 def _activities_column(form: ClubForm) -> str:
@@ -478,6 +504,8 @@ async def create_club(form: ClubForm, creator_id: int) -> int:
                     city=form.city,
                     region=form.region,
                     country=form.country,
+                    attributes=form.attributes or "",
+                    attendance=form.attendance or "in_person",
                 )
             ).returning(Club.id)
             club_id = int(rows[0]["id"])
@@ -492,8 +520,10 @@ async def create_club(form: ClubForm, creator_id: int) -> int:
 
 
 async def update_club(club_id: int, form: ClubForm) -> None:
+    defaults = {Club.attributes: form.attributes, Club.attendance: form.attendance}
     await Club.update(
         {
+            **{column: value for column, value in defaults.items() if value is not None},
             Club.name: form.name,
             Club.kind: form.kind,
             Club.activities: _activities_column(form),
@@ -520,6 +550,8 @@ def form_from_club(club: dict[str, Any]) -> ClubForm:
         city=club.get("city") or "",
         region=club.get("region") or "",
         country=club.get("country") or "",
+        attributes=club.get("attributes") or "",
+        attendance=club.get("attendance") or "in_person",
     )
 
 
@@ -795,6 +827,17 @@ async def send_note(
                 .on_conflict(action="DO NOTHING")
                 .returning(WelcomeNote.id)
             )
+            if rows:
+                # Mailed to the newcomer too (the worker checks their greetings switch and
+                # discreet mode when it sends).
+                note_id = int(rows[0]["id"])
+                await outbox.add(
+                    "welcome_note",
+                    f"welcome-note:{note_id}",
+                    recipient=newcomer_id,
+                    club=club_id,
+                    payload={"note_id": note_id},
+                )
     except Exception as exc:
         if not is_unique_violation(exc):
             raise

@@ -49,6 +49,8 @@ EVENT_FIELDS = (
     "sequence",
     "created_at",
     "updated_at",
+    "attendance",
+    "link_for_in_person",
 )
 PROBE_FIELDS = ("id", "starts_at", "ends_at", "status", "sequence", "updated_at")
 CLUB_FIELDS = ("slug", "name", "timezone", "kind", "updated_at")
@@ -99,6 +101,9 @@ class FeedRow:
     club_updated_at: datetime | None
     rsvp_status: str | None = None
     rsvp_updated_at: datetime | None = None
+    attendance: str = "in_person"
+    link_for_in_person: bool = False
+    rsvp_attendance: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The mapping the iCalendar builders read."""
@@ -224,6 +229,7 @@ class Scope:
             cols += [
                 Rsvp.status.as_alias("rsvp_status"),
                 Rsvp.updated_at.as_alias("rsvp_updated_at"),
+                Rsvp.attendance.as_alias("rsvp_attendance"),
             ]
         upcoming, recent = self._parts(cols, now)
         return [*await upcoming, *await recent]

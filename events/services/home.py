@@ -42,6 +42,8 @@ class HomeEvent:
     club_name: str
     club_timezone: str
     club_kind: str
+    attributes: str = ""  # space-separated codes (events/attributes.py)
+    attendance: str = "in_person"
     my_rsvp: str | None = None  # the viewer's own answer, if they gave one
     club_city: str = ""
 

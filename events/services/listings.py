@@ -10,7 +10,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
 
 from events import parsing, timefmt
-from events.services import places, search
+from events.services import attribute_filters, places, search
 from events.services.clubs import SLUG_RE
 from events.tables import Club, Event, EventStatus, Rsvp, RsvpStatus
 
@@ -50,6 +50,8 @@ EVENT_COLUMNS = (
     Event.club.name.as_alias("club_name"),
     Event.club.timezone.as_alias("club_timezone"),
     Event.club.kind.as_alias("club_kind"),
+    Event.attributes,
+    Event.attendance,
 )
 
 
@@ -77,6 +79,7 @@ def filtered(query: Any, filters: EventFilters, event: Any = Event) -> Any:
     if filters.q and (found := search.clause(event, filters.q, KNOWN_ACTIVITIES, contains)):
         query = query.where(found)
     query = places.narrow(query, filters, event)
+    query = attribute_filters.narrowed(query, filters.attributes, event)
     return query
 
 
@@ -90,6 +93,9 @@ class EventFilters:
     messages: list[str] = field(default_factory=list)
     # A city (as clubs name it) or "online": events/services/places.py.
     place: str = ""
+    attributes: attribute_filters.AttributeFilter = field(
+        default_factory=attribute_filters.AttributeFilter
+    )
 
     def as_query(self) -> dict[str, str]:
         values = {
@@ -99,6 +105,7 @@ class EventFilters:
             "q": self.q,
             "from": self.start.isoformat() if self.start else "",
             "to": self.end.isoformat() if self.end else "",
+            **self.attributes.as_query(),
         }
         return {k: v for k, v in values.items() if v}
 
@@ -107,6 +114,8 @@ def parse_filters(params: Any, activities: list[str]) -> EventFilters:
     """Read `/`'s query string. Anything unreadable is dropped with a gentle message."""
     filters = EventFilters(q=" ".join(str(params.get("q", "")).split())[:100])
     filters.place = places.parse_place(params.get("place"))
+    filters.attributes = attribute_filters.read(params)
+    filters.messages += filters.attributes.messages
     activity = str(params.get("activity", "")).strip().lower()
     if activity and activity not in activities:
         filters.messages.append(f"No events for the activity “{activity[:40]}”; showing all.")

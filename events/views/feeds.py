@@ -23,6 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import conditional, timefmt
+from events.attributes import labels as attribute_labels
 from events.auth import current_member, login_redirect
 from events.parsing import path_id
 from events.services import calendar as ics
@@ -106,7 +107,8 @@ def validators(
         ended = now is not None and _utc(r["ends_at"]) < now
         digest.update(
             f"|{r['id']}:{updated.isoformat()}:{r['sequence']}:{r['status']}:"
-            f"{club_updated.isoformat()}:{r.get('rsvp_status', '')}:{ended}".encode()
+            f"{club_updated.isoformat()}:{r.get('rsvp_status', '')}:{ended}:"
+            f"{r.get('rsvp_attendance', '')}".encode()
         )
         stamps += [updated, club_updated, _utc(r["starts_at"]) - WINDOW_AHEAD]
         if ended:
@@ -260,6 +262,14 @@ def _render(
             going = row.get("rsvp_status") == RsvpStatus.going.value
             # A club that removed and blocked the member shares no attendee-only details.
             details = going and row.get("club_slug") not in barred
+            if (
+                row.get("attendance") == "hybrid"
+                and row.get("details_for_attendees_only")
+                and row.get("rsvp_attendance") != "online"
+                and not row.get("link_for_in_person")
+            ):
+                # A hybrid event's attendee-only link goes to the people going online (#15).
+                row = {**row, "online_url": ""}
             audience = ics.Audience(private_details=details, discreet=discreet)
             status = "CONFIRMED" if going else "TENTATIVE"
         vevent = ics.vevent_ics(
@@ -286,7 +296,9 @@ async def site_feed(request: Request) -> Response:
     key = "site?" + urlencode(sorted(query.items()))
     s = settings_of(request)
     if query:
-        label = ", ".join(query[k] for k in ("activity", "club", "q") if k in query)
+        words = [query[k] for k in ("activity", "club", "q") if k in query]
+        words += [*attribute_labels(query.get("attr", "")), query.get("attendance", "")]
+        label = ", ".join(w.replace("_", " ") for w in words if w)
         dates = " – ".join(query[k] for k in ("from", "to") if k in query)
         name = "Steady: " + " · ".join(p for p in (label, dates) if p)
         uid = f"steady-site-{hashlib.sha256(key.encode()).hexdigest()[:16]}@{s.hostname}"
@@ -400,11 +412,11 @@ async def member_feed(request: Request) -> Response:
 
 
 def feed_links(url: str) -> dict[str, str]:
-    """https://, webcal:// and Google "add by URL" forms of one feed URL."""
+    """https://, webcal://, Outlook's webcal:https:// and Google "add by URL" forms of a feed."""
     parts = urlsplit(url)
     webcal = "webcal://" + parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
     google = "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")
-    return {"https": url, "webcal": webcal, "google": google}
+    return {"https": url, "webcal": webcal, "outlook": f"webcal:{url}", "google": google}
 
 
 async def account_feed_context(request: Request, member_id: int) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import ratelimit
+from events import expect_fields, flash, forms_attributes, ratelimit
 from events.auth import CurrentMember, current_member, login_redirect
 from events.forms import blank_form, form_from_event, parse_event_form
 from events.services import events_admin as admin
@@ -26,8 +26,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def form_data(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    return forms_attributes.flatten(await request.form())
 
 
 def see_other(url: str) -> RedirectResponse:
@@ -89,14 +88,20 @@ async def new_event(request: Request) -> Response:
         return login_redirect(request)
     await organizer_of(request, club["id"])
     if request.method == "GET":
-        form = blank_form()
+        form = {**blank_form(), **expect_fields.form_of({})}
         form["activity"] = club["activities"].split(",")[0] if club["activities"] else ""
+        form.update(forms_attributes.initial(club))  # the club's default attributes (#15)
         return form_page(request, club=club, form=form)
-    values, errors, form = parse_event_form(await form_data(request), club["timezone"], new=True)
-    if values is None:
+    data = await form_data(request)
+    values, errors, form = parse_event_form(data, club["timezone"], new=True)
+    expect, expect_errors = expect_fields.parse(data)  # "What to expect" (#14)
+    errors.update(expect_errors)
+    form.update(expect_fields.form_of(data))
+    if values is None or errors:
         return form_page(request, club=club, form=form, errors=errors, status_code=422)
-    ids = await admin.create_events(club, values, member.id)
-    return see_other(f"/events/{ids[0]}")
+    ids = await admin.create_events(club, values, member.id, expect)
+    text = "Your event is posted." if len(ids) == 1 else f"Your event is posted: {len(ids)} dates."
+    return flash.redirect(request, f"/events/{ids[0]}", text)
 
 
 async def club_of(event: dict[str, Any]) -> dict[str, Any]:
@@ -113,7 +118,8 @@ async def edit_event(request: Request) -> Response:
     club = await club_of(event)
     tz = club["timezone"]
     if request.method == "GET":
-        return form_page(request, club=club, form=form_from_event(event, tz), event=event)
+        form = {**form_from_event(event, tz), **expect_fields.form_of(event)}
+        return form_page(request, club=club, form=form, event=event)
     if event["status"] == EventStatus.cancelled.value:
         return form_page(
             request,
@@ -123,9 +129,11 @@ async def edit_event(request: Request) -> Response:
             errors={"form": "This event is cancelled; it can't be changed any more."},
             status_code=409,
         )
-    values, errors, form = parse_event_form(
-        await form_data(request), tz, new=False, original_start=event["starts_at"]
-    )
+    data = await form_data(request)
+    values, errors, form = parse_event_form(data, tz, new=False, original_start=event["starts_at"])
+    expect, expect_errors = expect_fields.parse(data)  # "What to expect" (#14)
+    errors.update(expect_errors)
+    form.update(expect_fields.form_of(data))
     if values is not None:
         targets = await admin.following(event) if values.scope == "following" else [event]
         plan = admin.plan_edit(event, targets, values, tz)
@@ -133,8 +141,46 @@ async def edit_event(request: Request) -> Response:
             errors["starts_at"] = problem
     if values is None or errors:
         return form_page(request, club=club, form=form, errors=errors, event=event, status_code=422)
-    await admin.update_events(event, values, plan, tz)
-    return see_other(f"/events/{event['id']}")
+    told = await admin.update_events(event, values, plan, tz, expect)
+    text = "Your changes are saved."
+    if told:
+        text += " Everyone going gets an updated calendar invite."
+    return flash.redirect(request, f"/events/{event['id']}", text)
+
+
+def cancel_page(
+    request: Request,
+    event: dict[str, Any],
+    reason: str,
+    scope: str,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """ "Cancel this event?": what cancelling does, and the one button that does it."""
+    return render(
+        request,
+        "event_cancel.html",
+        {"event": event, "reason": reason, "scope": scope, "errors": errors or {}},
+        status_code=status_code,
+        headers=NO_STORE,
+    )
+
+
+def cancel_fields(data: Any) -> tuple[str, str]:
+    reason = " ".join(str(data.get("reason", "")).split())
+    return reason, "following" if data.get("scope") == "following" else "one"
+
+
+async def confirm_cancel(request: Request) -> Response:
+    """GET: the confirmation page (the edit page's cancel form and the event page lead here)."""
+    found = await organizer_event(request)
+    if isinstance(found, Response):
+        return found
+    event, _ = found
+    if event["status"] == EventStatus.cancelled.value:
+        return see_other(f"/events/{event['id']}")
+    reason, scope = cancel_fields(request.query_params)
+    return cancel_page(request, event, reason[:300], scope)
 
 
 async def cancel_event(request: Request) -> Response:
@@ -142,21 +188,18 @@ async def cancel_event(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     event, _ = found
-    data = await form_data(request)
-    reason = " ".join(data.get("reason", "").split())
+    reason, scope = cancel_fields(await form_data(request))
     if len(reason) > 300:
-        club = await club_of(event)
-        return form_page(
-            request,
-            club=club,
-            form=form_from_event(event, club["timezone"]),
-            event=event,
-            errors={"reason": "Keep the reason to 300 characters."},
-            status_code=422,
-        )
-    scope = "following" if data.get("scope") == "following" else "one"
-    await admin.cancel_events(event, reason, scope)
-    return see_other(f"/events/{event['id']}")
+        errors = {"reason": "Keep the reason to 300 characters."}
+        return cancel_page(request, event, reason, scope, errors, status_code=422)
+    cancelled = await admin.cancel_events(event, reason, scope)
+    if not cancelled:
+        return see_other(f"/events/{event['id']}")
+    count = len(cancelled)
+    text = "The event is cancelled." if count == 1 else f"{count} dates cancelled."
+    return flash.redirect(
+        request, f"/events/{event['id']}", f"{text} Everyone going or waitlisted has been told."
+    )
 
 
 # --- attendees, check-in, messages ----------------------------------------------------------
@@ -317,6 +360,7 @@ routes = [
     Route("/clubs/{slug:str}/events/new", new_event, methods=["GET", "POST"], name="event_new"),
     Route("/events/{id:int}/edit", edit_event, methods=["GET", "POST"], name="event_edit"),
     Route("/events/{id:int}/cancel", cancel_event, methods=["POST"], name="event_cancel"),
+    Route("/events/{id:int}/cancel", confirm_cancel, methods=["GET"], name="event_cancel_confirm"),
     Route("/events/{id:int}/attendees", attendees, name="event_attendees"),
     Route(
         "/events/{id:int}/attendees/{rsvp_id:int}/checkin",

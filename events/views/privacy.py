@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from events import passwords
+from events import flash, passwords
 from events.auth import current_member, end_session, login_redirect
 from events.services import privacy
 from events.tables import Member, Visibility
@@ -58,7 +58,7 @@ async def save_settings(request: Request) -> Response:
         reminders=form.get("reminders") == "on",
         default_visibility=visibility,
     )
-    return RedirectResponse("/account/settings?saved=1", status_code=303)
+    return flash.redirect(request, "/account/settings", "Your settings are saved.")
 
 
 async def export(request: Request) -> Response:

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from events import flash
 from events.auth import current_member, login_redirect
 from events.db import is_unique_violation
 from events.parsing import ID_MAX, parse_int
@@ -75,6 +76,7 @@ async def rsvp(request: Request) -> Response:
             request, event_id, error="Guests should be a whole number.", status_code=422
         )
     visibility = form.get("visibility")
+    attendance = str(form.get("attendance", "") or "").strip() or None
     outcome: rsvps.Outcome | None = None
     try:
         outcome = await rsvps.respond(
@@ -84,6 +86,7 @@ async def rsvp(request: Request) -> Response:
             guests,
             attested=form.get("attest") in ("on", "yes", "1", "true"),
             visibility=str(visibility) if visibility else None,
+            attendance=attendance,
         )
         message = outcome.message
     except rsvps.RsvpRefused as exc:
@@ -105,7 +108,10 @@ async def rsvp(request: Request) -> Response:
         else:
             raise
     if not wants_fragment(request):
-        return RedirectResponse(event_url, status_code=303)
+        if outcome is not None and outcome.status == rsvps.GOING and outcome.changed:
+            # The success card on the event page says it, with "Add to calendar".
+            return RedirectResponse(event_url, status_code=303)
+        return flash.redirect(request, event_url, message)
     if outcome is not None and outcome.panel is not None:
         # The panel as the service read it inside the change's transaction: no more queries.
         context = {"event": outcome.event, "rsvp": outcome.panel, "rsvp_message": message}
@@ -148,9 +154,18 @@ async def attendees_csv(request: Request) -> Response:
         raise HTTPException(404, "We couldn't find that event.")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["name", "status", "guests", "rsvp_at"])
+    # The contract's columns first; `attendance` (in_person or online) appended (#15).
+    writer.writerow(["name", "status", "guests", "rsvp_at", "attendance"])
     for row in rows:
-        writer.writerow([csv_cell(row["name"]), row["status"], row["guests"], _iso(row["rsvp_at"])])
+        writer.writerow(
+            [
+                csv_cell(row["name"]),
+                row["status"],
+                row["guests"],
+                _iso(row["rsvp_at"]),
+                row["attendance"],
+            ]
+        )
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
