@@ -285,7 +285,7 @@ async def home_page(
             days.append((label, []))
         days[-1][1].append(event)
     hint = None
-    if not shown and after is None and filters.as_query():
+    if not shown and after is None and (filters.start or filters.end):
         hint = Nearest(
             looked_for(filters, options, now, activities), await nearest(filters, viewer, now)
         )
