@@ -47,6 +47,7 @@ def write_transaction() -> Any:
     engine = engine_finder()
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
+    assert engine is not None, "piccolo_conf.py names no engine"
     return engine.transaction()
 
 
@@ -150,7 +151,7 @@ class ReusingSQLiteEngine(SQLiteEngine):
         # would keep the process alive at exit.
         pending._thread.daemon = True
         connection = await pending
-        connection.row_factory = dict_factory
+        connection.row_factory = dict_factory  # type: ignore[assignment]  # any callable works
         await connection.execute("PRAGMA foreign_keys = 1")
         await connection.execute("PRAGMA synchronous = NORMAL")
         return connection

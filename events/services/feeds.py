@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, overload
 
 from piccolo.columns import Column
 from piccolo.query.functions.aggregate import Max
@@ -63,6 +63,10 @@ def columns(base: Any, fields: tuple[str, ...]) -> list[Column]:
     return cols
 
 
+@overload
+def utc(moment: datetime) -> datetime: ...
+@overload
+def utc(moment: None) -> None: ...
 def utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None

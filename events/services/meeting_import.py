@@ -28,7 +28,7 @@ from events.attributes import Attendance
 from events.db import write_transaction
 from events.services import events_admin
 from events.services.series import local_starts, to_utc
-from events.tables import Club, Event, EventStatus, Repeat, Rsvp, Series
+from events.tables import Club, Event, EventStatus, MailKind, Repeat, Rsvp, Series
 from events.timefmt import is_zone, to_local, utcnow
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -474,7 +474,9 @@ async def _update_series(
                 changes[Event.sequence] = event["sequence"] + 1
             await Event.update(changes).where(Event.id == event["id"])
             if visible and event["id"] in answered:
-                await events_admin._notify("update", event["id"], club["id"], event["sequence"] + 1)
+                await events_admin._notify(
+                    MailKind.update, event["id"], club["id"], event["sequence"] + 1
+                )
         elif event["starts_at"] in wanted:
             kept.add(event["starts_at"])  # cancelled by the organizer: leave it so
         elif event["id"] in answered and event["status"] == EventStatus.scheduled.value:

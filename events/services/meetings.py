@@ -95,7 +95,7 @@ async def weekly_meetings(now: datetime, club_id: int | None = None) -> list[Mee
     cancellations in it (is it paused, or over?)."""
     where = (
         (Event.series.repeat == Repeat.weekly.value)
-        & Event.club.listed.eq(True)
+        & Event.club.listed.eq(True)  # type: ignore[union-attr]
         & Event.club.suspended_at.is_null()  # suspended by a steward (#16)
         & Event.club.kind.is_in(SUPPORT_KINDS)
         & (Event.ends_at >= now)

@@ -22,9 +22,9 @@ from events.markdown import render_markdown
 from events.services import cards, greetings
 from events.services.attendees import Fellows, as_chosen
 from events.services.clubs import NEWCOMER_DAYS, SLUG_RE, activity_list
-from events.services.events_admin import is_greeter_role
+from events.services.events_admin import RoleSlot, is_greeter_role
 from events.services.rsvps import ONLINE, PanelState, is_hybrid, panel_from
-from events.tables import Club, Event, EventStatus, Role, RsvpStatus, Visibility
+from events.tables import Club, Event, EventStatus, MailKind, Role, RsvpStatus, Visibility
 from events.tokens import Tokens
 
 GOING = RsvpStatus.going.value
@@ -147,6 +147,16 @@ EVENT_EXTRA = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class ReceivedMessage:
+    """An organizer's message to the viewer, on the event page."""
+
+    id: int
+    subject: str
+    body: str
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class EventPage(_Page):
     """What event.html shows one viewer (None: signed out)."""
@@ -157,13 +167,13 @@ class EventPage(_Page):
     counts: dict[str, int]
     rsvp: PanelState
     can_organize: bool
-    roles: list[dict[str, Any]]
+    roles: list[RoleSlot]
     can_take_roles: bool
     is_greeter: bool
     newcomers: list[str]
     hidden_newcomers: int
     # Organizers' messages addressed to this member (discreet mails only link here).
-    my_messages: list[dict[str, Any]]
+    my_messages: list[ReceivedMessage]
     # Fellow attendees, as each chose to be shown: for people going only.
     fellows: Fellows | None
     # The online link, when shown at all (details shown), goes to this viewer too: on a hybrid
@@ -212,7 +222,7 @@ def _event_branches(
             Branch(
                 "message",
                 "FROM event_message WHERE event_message.event = {} AND EXISTS (SELECT 1 FROM "
-                "outbox WHERE outbox.kind = 'message' AND outbox.event = {} "
+                f"outbox WHERE outbox.kind = '{MailKind.message.value}' AND outbox.event = {{}} "
                 "AND outbox.recipient = {} "
                 "AND outbox.dedupe_key LIKE 'message:' || CAST(event_message.id AS TEXT) || ':%')",
                 "event_message.created_at DESC, event_message.id DESC",
@@ -274,26 +284,26 @@ async def event_page(
     going = viewer is not None and row["my_status"] == GOING and not blocked
     lists = await _lists(_event_branches(row, viewer, organizer, going, blocked))
 
-    roles: list[dict[str, Any]] = []
+    roles: list[RoleSlot] = []
     signups = lists.get("signup", [])
     for r in lists.get("role", []):
         held = [s for s in signups if s["i1"] == r["i1"]]
         spots = int(r["i2"])
         roles.append(
-            {
-                "id": int(r["i1"]),
-                "event": event_id,
-                "name": r["t1"],
-                "spots": spots,
-                "taken": len(held),
-                "free": max(spots - len(held), 0),
-                "mine": viewer is not None and any(s["i2"] == viewer for s in held),
-                "holders": [s["t1"] for s in held] if organizer else [],
-                "greeter": is_greeter_role(str(r["t1"])),
-            }
+            RoleSlot(
+                id=int(r["i1"]),
+                event=event_id,
+                name=r["t1"],
+                spots=spots,
+                taken=len(held),
+                free=max(spots - len(held), 0),
+                mine=viewer is not None and any(s["i2"] == viewer for s in held),
+                holders=[s["t1"] for s in held] if organizer else [],
+                greeter=is_greeter_role(str(r["t1"])),
+            )
         )
     # The role shows the newcomers only while its holder is going.
-    greeter = going and any(r["mine"] and r["greeter"] for r in roles)
+    greeter = going and any(r.mine and r.greeter for r in roles)
     names: list[str] = []
     hidden = 0
     newcomer_rows = lists.get("newcomer", [])
@@ -350,7 +360,7 @@ async def event_page(
         newcomers=names,
         hidden_newcomers=hidden,
         my_messages=[
-            {"id": m["i1"], "subject": m["t1"], "body": m["t2"], "created_at": m["ts1"]}
+            ReceivedMessage(id=m["i1"], subject=m["t1"], body=m["t2"], created_at=m["ts1"])
             for m in lists.get("message", [])
         ],
         fellows=as_chosen(
@@ -384,6 +394,12 @@ CLUB_SQL = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class ClubOrganizer:
+    member_id: int
+    display_name: str
+
+
 @dataclass(frozen=True)
 class ClubPage(_Page):
     """What club.html shows one viewer (None: signed out)."""
@@ -394,7 +410,7 @@ class ClubPage(_Page):
     is_member: bool
     is_organizer: bool
     newly_joined: bool
-    organizers: list[dict[str, Any]]
+    organizers: list[ClubOrganizer]
     member_count: int
     # One card per one-off event, one per series (events/services/cards.py).
     events: list[cards.Card]
@@ -549,9 +565,7 @@ async def club_page(
         newly_joined=active
         and membership is not None
         and membership["joined_at"] >= current - timedelta(days=NEWCOMER_DAYS),
-        organizers=[
-            {"member_id": o["i1"], "display_name": o["t1"]} for o in lists.get("organizer", [])
-        ],
+        organizers=[ClubOrganizer(o["i1"], o["t1"]) for o in lists.get("organizer", [])],
         member_count=int(row["member_count"]),
         events=cards.group(await cards.club_events(club["id"], current)),
         newcomers=newcomers,
@@ -564,16 +578,66 @@ async def club_page(
 # ---------------------------------------------------------------- the account page
 
 
+@dataclass(frozen=True, slots=True)
+class MyRsvp:
+    status: str
+    event_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    club_timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class MyClub:
+    role: str
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClubWelcome:
+    """A club's welcome message, shown to a member for their first weeks in it."""
+
+    club_name: str
+    club_slug: str
+    welcome_message: str
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedNote:
+    """A welcome note another member wrote to this one."""
+
+    id: int
+    message: str
+    created_at: datetime
+    author_name: str
+    club_name: str
+    club_slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class GreetingChoice:
+    """Whether the member is listed as a newcomer in one club (`greetable` None: the default)."""
+
+    club_name: str
+    club_slug: str
+    kind: str
+    greetable: bool | None
+    listed: bool
+
+
 @dataclass(frozen=True)
 class AccountPage(_Page):
     """What account.html shows a member about themselves."""
 
-    rsvps: list[dict[str, Any]]
-    clubs: list[dict[str, Any]]
-    club_welcomes: list[dict[str, Any]]
-    welcome_notes: list[dict[str, Any]]
+    rsvps: list[MyRsvp]
+    clubs: list[MyClub]
+    club_welcomes: list[ClubWelcome]
+    welcome_notes: list[ReceivedNote]
     allow_greetings: bool
-    greeting_choices: list[dict[str, Any]]
+    greeting_choices: list[GreetingChoice]
     feed_token_version: int
 
 
@@ -647,46 +711,43 @@ async def account_page(member: int, now: datetime | None = None) -> AccountPage:
     )
     return AccountPage(
         rsvps=[
-            {
-                "status": r["t1"],
-                "event_id": r["i1"],
-                "title": r["t2"],
-                "starts_at": r["ts1"],
-                "ends_at": r["ts2"],
-                "club_timezone": r["t3"],
-            }
+            MyRsvp(
+                status=r["t1"],
+                event_id=r["i1"],
+                title=r["t2"],
+                starts_at=r["ts1"],
+                ends_at=r["ts2"],
+                club_timezone=r["t3"],
+            )
             for r in lists["rsvp"]
         ],
-        clubs=[{"role": c["t1"], "slug": c["t2"], "name": c["t3"]} for c in clubs],
+        clubs=[MyClub(role=c["t1"], slug=c["t2"], name=c["t3"]) for c in clubs],
         club_welcomes=[
-            {
-                "club_name": c["t3"],
-                "club_slug": c["t2"],
-                "welcome_message": c["t5"],
-                "joined_at": c["ts1"],
-            }
+            ClubWelcome(
+                club_name=c["t3"], club_slug=c["t2"], welcome_message=c["t5"], joined_at=c["ts1"]
+            )
             for c in welcomes
         ],
         welcome_notes=[
-            {
-                "id": n["i1"],
-                "message": n["t1"],
-                "created_at": n["ts1"],
-                "author_name": n["t2"],
-                "club_name": n["t3"],
-                "club_slug": n["t4"],
-            }
+            ReceivedNote(
+                id=n["i1"],
+                message=n["t1"],
+                created_at=n["ts1"],
+                author_name=n["t2"],
+                club_name=n["t3"],
+                club_slug=n["t4"],
+            )
             for n in lists["note"]
         ],
         allow_greetings=_flag(me["b1"]),
         greeting_choices=[
-            {
-                "club_name": c["t3"],
-                "club_slug": c["t2"],
-                "kind": c["t4"],
-                "greetable": c["b1"],
-                "listed": greetings.choice_of({"greetable": c["b1"]}, c["t4"]),
-            }
+            GreetingChoice(
+                club_name=c["t3"],
+                club_slug=c["t2"],
+                kind=c["t4"],
+                greetable=None if c["b1"] is None else _flag(c["b1"]),
+                listed=greetings.choice_of({"greetable": c["b1"]}, c["t4"]),
+            )
             for c in clubs
             if c["t1"] == Role.member.value
         ],

@@ -17,6 +17,7 @@ from events.db import write_transaction
 from events.services import outbox
 from events.tables import (
     DevMail,
+    MailKind,
     Member,
     Membership,
     Outbox,
@@ -70,7 +71,7 @@ def _rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def export_member_data(member_id: int) -> dict[str, Any]:
     """Everything Steady holds about the member, as plain JSON-ready data."""
     profile = (
-        await Member.select(Member.all_columns(exclude=[Member.password_hash]))
+        await Member.select(*Member.all_columns(exclude=[Member.password_hash]))
         .where(Member.id == member_id)
         .first()
     )
@@ -103,7 +104,7 @@ async def export_member_data(member_id: int) -> dict[str, Any]:
     ).where(WelcomeNote.author == member_id)
     roles = await RoleSignup.select(
         RoleSignup.role.name.as_alias("role"),
-        RoleSignup.role.event.title.as_alias("event"),
+        RoleSignup.role.event.title.as_alias("event"),  # type: ignore[union-attr]
         RoleSignup.created_at,
     ).where(RoleSignup.member == member_id)
     mails = await Outbox.select(Outbox.kind, Outbox.state, Outbox.created_at, Outbox.sent_at).where(
@@ -155,7 +156,7 @@ async def erase_member(member_id: int) -> None:
         # The confirmation is the last mail to this address; the worker blanks the address
         # once it is sent.
         await outbox.add(
-            "account_deleted",
+            MailKind.account_deleted,
             f"account-deleted:{member_id}",
             to_address=email,
         )

@@ -31,6 +31,7 @@ from events.services.permissions import is_organizer
 from events.tables import (
     Event,
     EventStatus,
+    MailKind,
     RoleSignup,
     Rsvp,
     RsvpStatus,
@@ -292,7 +293,7 @@ async def _invite(
     if promoted:
         payload["promoted"] = True
     await outbox.add(
-        "invite",
+        MailKind.invite,
         f"invite:{event['id']}:{member_id}:{partstat.lower()}:{_stamp(now)}",
         recipient=member_id,
         event=event["id"],
@@ -305,7 +306,7 @@ async def _cancel_notice(
     event: dict[str, Any], member_id: int, now: datetime, by: str = "member"
 ) -> None:
     await outbox.add(
-        "cancel",
+        MailKind.cancel,
         f"cancel:{event['id']}:{member_id}:{_stamp(now)}",
         recipient=member_id,
         event=event["id"],

@@ -285,9 +285,10 @@ async def seed_demo(today: date | None = None) -> None:
     organizer = await create_confirmed_member(ORGANIZER_EMAIL, "Sam (organizer)", password_hash)
     member = await create_confirmed_member(MEMBER_EMAIL, "Alex", password_hash)
     now = utcnow()
-    clubs: dict[str, dict] = {}
+    clubs: dict[str, dict[str, Any]] = {}
     for spec in CLUBS:
-        rows = await Club.insert(Club(**spec)).returning(Club.id, Club.slug, Club.timezone)
+        # CLUBS holds column names and values.
+        rows = await Club.insert(Club(**spec)).returning(Club.id, Club.slug, Club.timezone)  # type: ignore[arg-type]
         clubs[spec["slug"]] = rows[0]
         await Membership.insert(
             Membership(member=organizer, club=rows[0]["id"], role=Role.organizer.value)

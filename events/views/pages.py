@@ -17,7 +17,7 @@ from events.settings import Settings, settings_of
 from events.templating import render
 
 
-async def load_event(request: Request) -> dict:
+async def load_event(request: Request) -> dict[str, Any]:
     event = await listings.get_event(path_id(request))
     if event is None:
         raise HTTPException(404, "We couldn't find that event. It may have been removed.")
