@@ -22,7 +22,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from events import tokens
-from events.forms import FIELDS
+from events.forms.event import FIELDS
 from events.routes import build_routes
 from events.settings import get_settings
 from events.tables import (

@@ -21,9 +21,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from events import tokens
 from events.services import calendar
-from events.services.delivery import Mail, utc
+from events.services.delivery import Mail
 from events.settings import Settings
-from events.timefmt import format_day, format_time, format_when, to_local
+from events.timefmt import as_utc, format_day, format_time, format_when, to_local
 
 MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
@@ -74,7 +74,7 @@ def _event_context(mail: Mail) -> dict[str, Any]:
     event = mail.event or {}
     club = mail.club or {}
     tz = calendar.zone_name(club.get("timezone"))
-    starts, ends = utc(event["starts_at"]), utc(event["ends_at"] or event["starts_at"])
+    starts, ends = as_utc(event["starts_at"]), as_utc(event["ends_at"] or event["starts_at"])
     private = mail.going or not event.get("details_for_attendees_only")
     if private:
         where = event.get("location") or ("Online" if event.get("online_url") else "")
@@ -181,7 +181,7 @@ def build_message(mail: Mail, settings: Settings, now: datetime) -> EmailMessage
     message["From"] = Address(display_name=header_safe(org_name, 60), addr_spec=org_address)
     message["To"] = header_safe(mail.to, 254)
     message["Subject"] = header_safe(subject(mail, ctx))
-    message["Date"] = format_datetime(utc(now))
+    message["Date"] = format_datetime(as_utc(now))
     # Stable per outbox row: a retried send is recognisably the same message.
     message["Message-ID"] = f"<outbox-{mail.outbox_id}@{settings.hostname}>"
     message["Auto-Submitted"] = "auto-generated"
@@ -202,7 +202,7 @@ def build_message(mail: Mail, settings: Settings, now: datetime) -> EmailMessage
             organizer_name=org_name,
             base_url=settings.base_url,
             discreet=mail.discreet,
-            now=utc(now).replace(microsecond=0),
+            now=as_utc(now).replace(microsecond=0),
             sequence=mail.sequence,
         )
         message.add_alternative(

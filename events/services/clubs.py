@@ -7,7 +7,6 @@ FOR UPDATE on PostgreSQL, so two organizers stepping down at once cannot both su
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from piccolo.query.functions.aggregate import Count
 
 from events import parsing, timefmt
 from events.db import is_unique_violation, write_transaction
-from events.markdown import MAX_SOURCE
+from events.forms.club import SLUG_RE, ClubForm, parse_activities
 from events.services import greetings, outbox, rsvps
 from events.tables import (
     Club,
@@ -35,10 +34,6 @@ from events.tables import (
 )
 
 NEWCOMER_DAYS = 30
-NOTE_MAX = 500
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
-RESERVED_SLUGS = {"new", "edit", "team", "join", "leave", "welcome", "calendar"}
-ACTIVITY_RE = re.compile(r"[^a-z0-9 /-]+")
 
 
 class ClubError(Exception):
@@ -51,16 +46,6 @@ class ClubError(Exception):
 
 
 # ---------------------------------------------------------------- directory
-
-
-def parse_activities(text: str) -> list[str]:
-    """'Hiking, Trail running,hiking' → ['hiking', 'trail running'] (order kept, no repeats)."""
-    seen: list[str] = []
-    for part in text.split(","):
-        name = " ".join(ACTIVITY_RE.sub("", part.strip().lower()).split())[:40]
-        if name and name not in seen:
-            seen.append(name)
-    return seen
 
 
 def activity_list(activities: str) -> list[str]:
@@ -336,57 +321,6 @@ async def member_count(club_id: int) -> int:
 # ---------------------------------------------------------------- create and edit
 
 
-@dataclass
-class ClubForm:
-    name: str = ""
-    slug: str = ""
-    kind: str = ClubKind.activity.value
-    activities: str = ""
-    description: str = ""
-    timezone: str = "UTC"
-    welcome_message: str = ""
-
-
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
-    return slug
-
-
-def validate_club_form(data: dict[str, str], *, new: bool) -> tuple[ClubForm, dict[str, str]]:
-    form = ClubForm(
-        name=" ".join(data.get("name", "").split())[:200],
-        slug=data.get("slug", "").strip().lower()[:100],
-        kind=data.get("kind", "").strip(),
-        activities=", ".join(parse_activities(data.get("activities", "")[:1000])),
-        description=data.get("description", "").replace("\r\n", "\n").strip(),
-        timezone=data.get("timezone", "").strip()[:64],
-        welcome_message=data.get("welcome_message", "").replace("\r\n", "\n").strip(),
-    )
-    errors: dict[str, str] = {}
-    if not form.name:
-        errors["name"] = "Give the club a name."
-    elif len(form.name) > 100:
-        errors["name"] = "Keep the name to 100 characters or fewer."
-    if new:
-        if not form.slug:
-            form.slug = slugify(form.name)
-        if not SLUG_RE.match(form.slug) or form.slug in RESERVED_SLUGS:
-            errors["slug"] = (
-                "Use 2 to 60 lower-case letters, digits and dashes, e.g. “denver-hikers”."
-            )
-    if form.kind not in {k.value for k in ClubKind}:
-        errors["kind"] = "Choose what kind of group this is."
-    if len(form.activities) > 255:
-        errors["activities"] = "That's a lot of activities: keep the list under 255 characters."
-    if len(form.description) > MAX_SOURCE:
-        errors["description"] = f"Keep the description to {MAX_SOURCE:,} characters or fewer."
-    if not timefmt.is_zone(form.timezone):
-        errors["timezone"] = "Choose a time zone from the list, e.g. America/Denver."
-    if len(form.welcome_message) > 2000:
-        errors["welcome_message"] = "Keep the welcome message to 2,000 characters or fewer."
-    return form, errors
-
-
 def _activities_column(form: ClubForm) -> str:
     return ",".join(parse_activities(form.activities))
 
@@ -444,6 +378,7 @@ async def update_club(club_id: int, form: ClubForm) -> None:
 
 
 def form_from_club(club: dict[str, Any]) -> ClubForm:
+    """The edit form's starting values."""
     return ClubForm(
         name=club["name"],
         slug=club["slug"],
@@ -679,15 +614,6 @@ async def answered_not_joined(club_id: int, limit: int = 200) -> list[dict[str, 
 # ---------------------------------------------------------------- welcome notes
 
 
-def validate_note(message: str) -> str:
-    text = message.replace("\r\n", "\n").strip()
-    if not text:
-        raise ClubError("Write a few words first.")
-    if len(text) > NOTE_MAX:
-        raise ClubError(f"Keep it to {NOTE_MAX} characters (this one has {len(text)}).")
-    return text
-
-
 async def is_newcomer(club_id: int, member_id: int, now: datetime | None = None) -> bool:
     since = (now or timefmt.utcnow()) - timedelta(days=NEWCOMER_DAYS)
     return await Membership.exists().where(
@@ -703,11 +629,10 @@ async def is_newcomer(club_id: int, member_id: int, now: datetime | None = None)
 
 
 async def send_note(
-    author_id: int, club_id: int, newcomer_id: int, message: str, now: datetime | None = None
+    author_id: int, club_id: int, newcomer_id: int, text: str, now: datetime | None = None
 ) -> int:
-    """Write one welcome note. Raises ClubError: 403 for non-members, 422 for bad input,
-    409 for a second note to the same newcomer."""
-    text = validate_note(message)
+    """Write one welcome note (`text` as `forms.welcome_note` read it). Raises ClubError: 403
+    for non-members, 409 for a second note to the same newcomer."""
     if not await membership_of_active(author_id, club_id):
         raise ClubError("Only members of this club can welcome its newcomers.", 403)
     if not await may_greet(author_id, club_id, now):

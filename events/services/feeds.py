@@ -19,6 +19,7 @@ from piccolo.query.functions.aggregate import Max
 from events import timefmt
 from events.services import listings
 from events.tables import Event, EventStatus, Rsvp
+from events.timefmt import as_utc
 
 WINDOW_BACK = timedelta(days=30)
 WINDOW_AHEAD = timedelta(days=365)
@@ -59,12 +60,6 @@ def columns(base: Any, fields: tuple[str, ...]) -> list[Column]:
     cols = [getattr(base, f).as_alias(f) for f in fields]
     cols += [getattr(base.club, f).as_alias(f"club_{f}") for f in CLUB_FIELDS]
     return cols
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def as_datetime(value: Any) -> datetime:
@@ -122,7 +117,7 @@ class Fingerprint:
     @classmethod
     def normalise(cls, row: dict[str, Any]) -> Fingerprint:
         def stamp(value: Any) -> datetime | None:
-            moment = utc(as_datetime(value)) if value else None
+            moment = as_utc(as_datetime(value)) if value else None
             return moment.replace(microsecond=0) if moment else None
 
         return cls(
@@ -138,7 +133,7 @@ class Fingerprint:
     @classmethod
     def of(cls, rows: list[dict[str, Any]], now: datetime) -> Fingerprint:
         def latest(key: str, keep: Any = lambda moment: True) -> datetime | None:
-            found = (utc(r[key]) for r in rows if r.get(key))
+            found = (as_utc(r[key]) for r in rows if r.get(key))
             return max((m for m in found if m is not None and keep(m)), default=None)
 
         return cls.normalise(
@@ -228,7 +223,7 @@ class Scope:
 
     def keep(self, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
         found = [r for r in found if self._keep(r)]
-        found.sort(key=lambda r: (utc(r["starts_at"]), r["id"]))
+        found.sort(key=lambda r: (as_utc(r["starts_at"]), r["id"]))
         return found
 
     async def rows(self, fields: tuple[str, ...], now: datetime) -> list[dict[str, Any]]:
@@ -266,7 +261,7 @@ class Scope:
         ):
             query = self._where(self._table().select(Max(column, alias="latest")), now, kept=False)
             row = await query.where(condition).first()
-            moment = utc(as_datetime(row["latest"])) if row and row.get("latest") else None
+            moment = as_utc(as_datetime(row["latest"])) if row and row.get("latest") else None
             if moment is not None:
                 latest.append(moment + WINDOW_BACK)
         return min(max(latest), now) if latest else None

@@ -10,12 +10,11 @@ from typing import Any
 
 from events import tokens
 from events.db import write_transaction
+from events.forms.report import ReportForm
 from events.parsing import parse_id
 from events.services.greetings import REPORT_REF
 from events.tables import Event, Member, Report, WelcomeNote
 
-REASON_MAX = 1000
-KINDS = ("event", "member")
 KIND_LABELS = {"event": "Event", "member": "Member", "note": "Welcome note"}
 
 
@@ -39,17 +38,12 @@ def _subject(kind: str, subject_text: str | None, club_id: int, reporter_id: int
     return tokens.read_member_ref(REPORT_REF, text, club_id, reporter_id)
 
 
-async def file_report(
-    reporter_id: int, club_id: int, kind: str, subject_text: str | None, reason: str
-) -> bool:
-    """File a report; False when the same reporter already has an open one on that subject
-    (nothing new written). Raises ReportError for anything the form got wrong."""
-    if kind not in KINDS:
-        raise ReportError("Choose whether you are reporting an event or a member.")
-    subject_id = _subject(kind, subject_text, club_id, reporter_id)
-    text = reason.replace("\r\n", "\n").strip()
-    if len(text) > REASON_MAX:
-        raise ReportError(f"Keep the reason to {REASON_MAX:,} characters (it has {len(text):,}).")
+async def file_report(reporter_id: int, club_id: int, form: ReportForm) -> bool:
+    """File a report (a form `forms.report` found valid); False when the same reporter already
+    has an open one on that subject (nothing new written). Raises ReportError when the subject
+    is not this club's."""
+    kind, text = form.subject_kind, form.reason
+    subject_id = _subject(kind, form.subject_text, club_id, reporter_id)
     if kind == "event" and (subject_id is None or not await _event_in_club(subject_id, club_id)):
         raise ReportError("We couldn't find what you are reporting in this club.", 404)
     if kind == "member" and subject_id == reporter_id:

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import login_throttle, passwords, ratelimit
+from events import login_throttle, ratelimit
 from events.auth import (
     current_member,
     end_all_sessions,
@@ -15,22 +15,21 @@ from events.auth import (
     safe_next,
     start_session,
 )
+from events.forms import password_reset as reset_form
+from events.forms import signup as signup_fields
+from events.forms.fields import email_address, is_email
 from events.services import accounts, pages
 from events.settings import get_settings
 from events.templating import render
 from events.tokens import feed_token
 from events.views import feeds
+from events.web import form_data
 
 SIGNUP_LIMIT = (10, 3600)
 
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-async def form_data(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 async def login_form(request: Request) -> Response:
@@ -43,7 +42,7 @@ async def login_form(request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     data = await form_data(request)
-    email = accounts.normalize_email(data.get("email", ""))[:254]
+    email = email_address(data)
     next_path = safe_next(data.get("next"))
     attempt = login_throttle.LoginAttempt(request.app.state.redis, email, client_ip(request))
     if not await attempt.start():
@@ -87,12 +86,14 @@ async def logout(request: Request) -> Response:
 
 
 async def signup_form(request: Request) -> Response:
-    return render(request, "signup.html", {"form": accounts.SignupForm("", "", ""), "errors": {}})
+    return render(
+        request, "signup.html", {"form": signup_fields.SignupForm("", "", ""), "errors": {}}
+    )
 
 
 async def signup(request: Request) -> Response:
     data = await form_data(request)
-    form, errors = accounts.validate_signup(data)
+    form, errors = signup_fields.parse(data)
     if errors:
         form.password = ""
         return render(request, "signup.html", {"form": form, "errors": errors}, status_code=422)
@@ -163,11 +164,11 @@ async def password_forgot_form(request: Request) -> Response:
 
 async def password_forgot(request: Request) -> Response:
     data = await form_data(request)
-    email = accounts.normalize_email(data.get("email", ""))[:254]
+    email = email_address(data)
     redis = request.app.state.redis
     allowed = await ratelimit.allow(redis, f"reset:ip:{client_ip(request)}", *SIGNUP_LIMIT)
     allowed = await ratelimit.allow(redis, f"reset:email:{email}", 3, 3600) and allowed
-    if allowed and accounts.EMAIL_RE.match(email):
+    if allowed and is_email(email):
         await accounts.request_password_reset(email)
     # The same page whether or not the address has an account, and whether or not it was limited.
     return render(request, "password_forgot.html", {"sent": True})
@@ -186,20 +187,17 @@ async def password_reset_form(request: Request) -> Response:
 
 
 async def password_reset(request: Request) -> Response:
-    data = await form_data(request)
-    token = data.get("token", "")[:200]
-    if await accounts.read_reset_token(token) is None:
+    reset, errors = reset_form.parse(await form_data(request))
+    if await accounts.read_reset_token(reset.token) is None:
         return _reset_link_refused(request)
-    password = data.get("password", "")
-    if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
-        errors = {"password": f"Use {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters."}
+    if errors:
         return render(
             request,
             "password_reset.html",
-            {"token": token, "valid": True, "errors": errors},
+            {"token": reset.token, "valid": True, "errors": errors},
             status_code=422,
         )
-    member_id = await accounts.use_reset_token(token, password)
+    member_id = await accounts.use_reset_token(reset.token, reset.password)
     if member_id is None:  # used meanwhile, by a concurrent request
         return _reset_link_refused(request)
     await end_all_sessions(member_id)  # every other device is signed out

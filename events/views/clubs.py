@@ -13,19 +13,17 @@ from starlette.routing import Route
 from events import changes, ratelimit, timefmt
 from events import tokens as svc_tokens
 from events.auth import CurrentMember, current_member, login_redirect
+from events.forms import club as club_form
+from events.forms import welcome_note
 from events.parsing import parse_id, path_id
 from events.services import clubs as svc
 from events.services import greetings as greet
 from events.services import pages
 from events.services.permissions import is_organizer
 from events.templating import render, wants_fragment
+from events.web import form_data
 
 NOTE_LIMIT = (10, 3600)  # welcome notes per author per hour
-
-
-async def form_data(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 async def load_club(request: Request) -> dict[str, Any]:
@@ -165,6 +163,7 @@ async def welcome(request: Request) -> Response:
     # An opaque reference the club page made for this viewer: an id alone is refused.
     newcomer_id = read_ref(greet.NOTE_REF, data.get("newcomer"), club, member)
     message = data.get("message", "")[:5000]
+    text, errors = welcome_note.parse({"message": message})
     status, error = 200, ""
     if newcomer_id is None:
         status, error = 422, "Choose a newcomer to welcome."
@@ -172,9 +171,11 @@ async def welcome(request: Request) -> Response:
         request.app.state.redis, f"welcome-note:{member.id}", *NOTE_LIMIT
     ):
         status, error = 429, "You've sent a lot of notes this hour. Please try again later."
+    elif errors:
+        status, error = 422, errors["message"]
     else:
         try:
-            await svc.send_note(member.id, club["id"], newcomer_id, message)
+            await svc.send_note(member.id, club["id"], newcomer_id, text)
         except svc.ClubError as exc:
             status, error = exc.status, exc.message
     if status == 403 and not wants_fragment(request):
@@ -224,7 +225,7 @@ def zone_choices() -> tuple[str, ...]:
 
 def club_form_page(
     request: Request,
-    form: svc.ClubForm,
+    form: club_form.ClubForm,
     errors: dict[str, str],
     *,
     club: dict[str, Any] | None = None,
@@ -241,14 +242,14 @@ def club_form_page(
 async def new_club_form(request: Request) -> Response:
     if current_member(request) is None:
         return login_redirect(request)
-    return club_form_page(request, svc.ClubForm(), {})
+    return club_form_page(request, club_form.ClubForm(), {})
 
 
 async def create_club(request: Request) -> Response:
     member = current_member(request)
     if member is None:
         return login_redirect(request, "/clubs/new")
-    form, errors = svc.validate_club_form(await form_data(request), new=True)
+    form, errors = club_form.parse(await form_data(request), new=True)
     if not errors:
         try:
             await svc.create_club(form, member.id)
@@ -281,7 +282,7 @@ async def edit_club(request: Request) -> Response:
     member, club = await organizer_club(request)
     if member is None:
         return login_redirect(request, f"/clubs/{club['slug']}/edit")
-    form, errors = svc.validate_club_form(await form_data(request), new=False)
+    form, errors = club_form.parse(await form_data(request), new=False)
     form.slug = club["slug"]
     if errors:
         return club_form_page(request, form, errors, club=club, status=422)

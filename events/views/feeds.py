@@ -32,6 +32,7 @@ from events.services.feeds import WINDOW_AHEAD, FeedRow, Fingerprint, Scope
 from events.settings import get_settings
 from events.tables import Club, Event, Member, Membership, RsvpStatus
 from events.templating import render, wants_fragment
+from events.timefmt import as_utc
 from events.tokens import feed_token, read_feed_token
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,6 @@ EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 HEAD_ROOM = 4_096
 _EVENT_FIELDS = feed_svc.EVENT_FIELDS
 _PROBE_FIELDS = feed_svc.PROBE_FIELDS
-_utc = feed_svc.utc
 
 
 @dataclass
@@ -101,18 +101,18 @@ def validators(
     if dropped:
         stamps.append(dropped)
     for r in rows:
-        updated = _utc(r["updated_at"]) or EPOCH
-        club_updated = _utc(r.get("club_updated_at")) or EPOCH
-        ended = now is not None and _utc(r["ends_at"]) < now
+        updated = as_utc(r["updated_at"]) or EPOCH
+        club_updated = as_utc(r.get("club_updated_at")) or EPOCH
+        ended = now is not None and as_utc(r["ends_at"]) < now
         digest.update(
             f"|{r['id']}:{updated.isoformat()}:{r['sequence']}:{r['status']}:"
             f"{club_updated.isoformat()}:{r.get('rsvp_status', '')}:{ended}".encode()
         )
-        stamps += [updated, club_updated, _utc(r["starts_at"]) - WINDOW_AHEAD]
+        stamps += [updated, club_updated, as_utc(r["starts_at"]) - WINDOW_AHEAD]
         if ended:
-            stamps.append(_utc(r["ends_at"]))
+            stamps.append(as_utc(r["ends_at"]))
         if r.get("rsvp_updated_at"):
-            stamps.append(_utc(r["rsvp_updated_at"]))
+            stamps.append(as_utc(r["rsvp_updated_at"]))
     last = max(stamps).replace(microsecond=0)
     return Validators(etag=f'"{digest.hexdigest()[:32]}"', last_modified=last)
 
@@ -227,8 +227,8 @@ def _bounded(
 ) -> list[tuple[Mapping[str, Any], str, bytes]]:
     """The VEVENTs that fit in MAX_BYTES with their VTIMEZONEs: upcoming events first
     (nearest first), then those that already ended (latest first); back in start order."""
-    upcoming = [v for v in vevents if _utc(v[0]["ends_at"]) >= now]
-    ended = [v for v in vevents if _utc(v[0]["ends_at"]) < now]
+    upcoming = [v for v in vevents if as_utc(v[0]["ends_at"]) >= now]
+    ended = [v for v in vevents if as_utc(v[0]["ends_at"]) < now]
     ended.reverse()
     budget = feed_svc.MAX_BYTES - HEAD_ROOM
     zones: set[str] = set()
@@ -241,7 +241,7 @@ def _bounded(
         budget -= cost
         zones.add(zone)
         kept.append(v)
-    kept.sort(key=lambda v: (_utc(v[0]["starts_at"]), v[0]["id"]))
+    kept.sort(key=lambda v: (as_utc(v[0]["starts_at"]), v[0]["id"]))
     return kept
 
 
@@ -275,7 +275,7 @@ def _render(
         )
         rendered.append((row, row["club_timezone"], vevent))
     kept = _bounded(rendered, now or timefmt.utcnow())
-    last = max((_utc(r["updated_at"]) for r, _, _ in kept), default=None)
+    last = max((as_utc(r["updated_at"]) for r, _, _ in kept), default=None)
     vevents = [(zone, vevent) for _, zone, vevent in kept]
     return ics.assemble(cal, vevents, fallback_zone=fallback_zone, last_modified=last)
 
@@ -317,7 +317,7 @@ async def club_feed(request: Request) -> Response:
         raise HTTPException(404, "We couldn't find that club.")
     s = get_settings()
     scope = Scope(key=f"club:{club['id']}", club_slug=club["slug"])
-    extra = f"{club['name']}|{club['timezone']}|{_utc(club['updated_at'])}"
+    extra = f"{club['name']}|{club['timezone']}|{as_utc(club['updated_at'])}"
 
     def render_club(rows: Sequence[FeedRow], now: datetime) -> bytes:
         return _render(

@@ -7,31 +7,26 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from events import ratelimit
 from events.auth import CurrentMember, current_member, login_redirect
-from events.forms import blank_form, form_from_event, parse_event_form
+from events.forms import cancel as cancel_form
+from events.forms import event as event_form
+from events.forms import event_message, role
+from events.forms.event import blank_form, form_from_event
 from events.services import events_admin as admin
 from events.services import listings
 from events.services.permissions import is_organizer
 from events.tables import EventStatus, Repeat
 from events.templating import render, wants_fragment
 from events.views.pages import event_context, load_event, path_id
+from events.web import form_data, see_other
 
 MESSAGE_LIMIT = (5, 3600)  # messages per event per hour
 ACTIVITY_CHOICES = listings.KNOWN_ACTIVITIES
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-async def form_data(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-def see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
 
 
 async def organizer_of(request: Request, club_id: int) -> CurrentMember:
@@ -92,8 +87,10 @@ async def new_event(request: Request) -> Response:
         form = blank_form()
         form["activity"] = club["activities"].split(",")[0] if club["activities"] else ""
         return form_page(request, club=club, form=form)
-    values, errors, form = parse_event_form(await form_data(request), club["timezone"], new=True)
+    data = await form_data(request)
+    values, errors = event_form.parse(data, club["timezone"], new=True)
     if values is None:
+        form = event_form.raw_form(data)
         return form_page(request, club=club, form=form, errors=errors, status_code=422)
     ids = await admin.create_events(club, values, member.id)
     return see_other(f"/events/{ids[0]}")
@@ -123,15 +120,16 @@ async def edit_event(request: Request) -> Response:
             errors={"form": "This event is cancelled; it can't be changed any more."},
             status_code=409,
         )
-    values, errors, form = parse_event_form(
-        await form_data(request), tz, new=False, original_start=event["starts_at"]
-    )
+    data = await form_data(request)
+    values, errors = event_form.parse(data, tz, new=False, original_start=event["starts_at"])
     if values is not None:
-        targets = await admin.following(event) if values.scope == "following" else [event]
+        targets = await admin.following(event) if values.dates == "following" else [event]
         plan = admin.plan_edit(event, targets, values, tz)
-        if problem := admin.plan_problems(plan[1:], values, tz):
+        later = [start for _, start in plan[1:]]
+        if problem := event_form.occurrence_problem(later, values.duration, tz, "following dates"):
             errors["starts_at"] = problem
     if values is None or errors:
+        form = event_form.raw_form(data)
         return form_page(request, club=club, form=form, errors=errors, event=event, status_code=422)
     await admin.update_events(event, values, plan, tz)
     return see_other(f"/events/{event['id']}")
@@ -142,20 +140,18 @@ async def cancel_event(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     event, _ = found
-    data = await form_data(request)
-    reason = " ".join(data.get("reason", "").split())
-    if len(reason) > 300:
+    cancel, errors = cancel_form.parse(await form_data(request))
+    if errors:
         club = await club_of(event)
         return form_page(
             request,
             club=club,
             form=form_from_event(event, club["timezone"]),
             event=event,
-            errors={"reason": "Keep the reason to 300 characters."},
+            errors=errors,
             status_code=422,
         )
-    scope = "following" if data.get("scope") == "following" else "one"
-    await admin.cancel_events(event, reason, scope)
+    await admin.cancel_events(event, cancel.reason, cancel.dates)
     return see_other(f"/events/{event['id']}")
 
 
@@ -214,11 +210,7 @@ async def message(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     event, member = found
-    data = await form_data(request)
-    subject = " ".join(data.get("subject", "").split())
-    body = data.get("body", "").replace("\r\n", "\n").strip()
-    include_waitlist = bool(data.get("include_waitlist"))
-    errors = admin.check_message(subject, body)
+    sent, errors = event_message.parse(await form_data(request))
     status_code = 422
     if not errors and not await ratelimit.allow(
         request.app.state.redis, f"event-message:{event['id']}", *MESSAGE_LIMIT
@@ -231,16 +223,14 @@ async def message(request: Request) -> Response:
     if errors:
         context = await attendee_context(event)
         context["errors"] = errors
-        context["message_form"] = {
-            "subject": subject,
-            "body": body,
-            "include_waitlist": "on" if include_waitlist else "",
-        }
+        context["message_form"] = sent.as_form()
         headers = dict(NO_STORE)
         if status_code == 429:
             headers["Retry-After"] = "3600"
         return render(request, "attendees.html", context, status_code=status_code, headers=headers)
-    result = await admin.send_message(event, member.id, subject, body, include_waitlist)
+    result = await admin.send_message(
+        event, member.id, sent.subject, sent.body, sent.include_waitlist
+    )
     flag = "repeat" if result.repeated else "sent"
     return see_other(f"/events/{event['id']}/attendees?message={flag}#messages")
 
@@ -261,12 +251,10 @@ async def add_role(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     event, _ = found
-    data = await form_data(request)
-    name = " ".join(data.get("name", "").split())
-    spots, errors = admin.check_role(name, data.get("spots", ""))
+    new_role, errors = role.parse(await form_data(request))
     if errors:
         return await event_page_with(request, event, " ".join(errors.values()), 422)
-    await admin.add_role(event["id"], name, spots)
+    await admin.add_role(event["id"], new_role.name, new_role.spots)
     return see_other(f"/events/{event['id']}#roles")
 
 

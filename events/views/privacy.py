@@ -4,6 +4,7 @@ account deletion."""
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -11,9 +12,11 @@ from starlette.routing import Route
 
 from events import passwords
 from events.auth import current_member, end_session, login_redirect
+from events.forms import privacy_settings
 from events.services import privacy
-from events.tables import Member, Visibility
+from events.tables import Member
 from events.templating import render
+from events.web import form_data
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -37,26 +40,20 @@ async def save_settings(request: Request) -> Response:
     member = current_member(request)
     if member is None:
         return login_redirect(request, "/account/settings")
-    form = await request.form()
-    visibility = str(form.get("default_visibility", ""))
-    if visibility not in {v.value for v in Visibility}:
-        row = {
-            "discreet": form.get("discreet") == "on",
-            "reminders": form.get("reminders") == "on",
-            "default_visibility": Visibility.initials.value,
-        }
+    prefs, errors = privacy_settings.parse(await form_data(request))
+    if errors:
         return render(
             request,
             "account_settings.html",
-            {"prefs": row, "error": "Choose who sees that you are going."},
+            {"prefs": asdict(prefs), "error": errors["default_visibility"]},
             status_code=422,
             headers=NO_STORE,
         )
     await privacy.update_settings(
         member.id,
-        discreet=form.get("discreet") == "on",
-        reminders=form.get("reminders") == "on",
-        default_visibility=visibility,
+        discreet=prefs.discreet,
+        reminders=prefs.reminders,
+        default_visibility=prefs.default_visibility,
     )
     return RedirectResponse("/account/settings?saved=1", status_code=303)
 
@@ -88,10 +85,10 @@ async def delete_account(request: Request) -> Response:
     member = current_member(request)
     if member is None:
         return login_redirect(request, "/account/delete")
-    form = await request.form()
+    form = await form_data(request)
     row = await Member.select(Member.password_hash).where(Member.id == member.id).first()
     ok = await passwords.verify_password_async(
-        str(form.get("password", ""))[:200], row["password_hash"] if row else None
+        form.get("password", "")[:200], row["password_hash"] if row else None
     )
     if not ok or form.get("confirm") != "on":
         message = (

@@ -11,7 +11,8 @@ from starlette.routing import Route
 
 from events import ratelimit
 from events.auth import current_member, login_redirect
-from events.parsing import path_id
+from events.forms import report
+from events.parsing import parse_id, path_id
 from events.services import reports as svc
 from events.templating import render
 from events.views.clubs import form_data, load_club, organizer_club
@@ -25,9 +26,9 @@ def form_context(club: dict[str, Any], data: dict[str, str], **extra: Any) -> di
         "club": club,
         "mode": "form",
         "form": {
-            "subject_kind": kind if kind in svc.KINDS else "",
+            "subject_kind": kind if kind in report.KINDS else "",
             "subject_id": subject_text(kind, data.get("subject_id")),
-            "reason": data.get("reason", "")[: svc.REASON_MAX * 2],
+            "reason": data.get("reason", "")[: report.REASON_MAX * 2],
         },
         "error": "",
         "back": back_link(club, data),
@@ -41,11 +42,11 @@ def subject_text(kind: str, text: str | None) -> str:
         value = (text or "").strip()[:64]
         plain = value.replace("-", "").replace("_", "")
         return value if plain.isascii() and plain.isalnum() else ""
-    return str(svc.parse_id(text) or "")
+    return str(parse_id(text) or "")
 
 
 def back_link(club: dict[str, Any], data: dict[str, str]) -> str:
-    subject_id = svc.parse_id(data.get("subject_id"))
+    subject_id = parse_id(data.get("subject_id"))
     if data.get("subject_kind") == "event" and subject_id:
         return f"/events/{subject_id}"
     return f"/clubs/{club['slug']}"
@@ -69,14 +70,12 @@ async def file_report(request: Request) -> Response:
     if not await ratelimit.allow(request.app.state.redis, f"report:{member.id}", *REPORT_LIMIT):
         context["error"] = "You've sent a lot of reports this hour. Please try again later."
         return render(request, "reports.html", context, status_code=429)
+    filed, errors = report.parse(data)
+    if errors:
+        context["error"] = next(iter(errors.values()))
+        return render(request, "reports.html", context, status_code=422)
     try:
-        await svc.file_report(
-            member.id,
-            club["id"],
-            data.get("subject_kind", ""),
-            data.get("subject_id"),
-            data.get("reason", ""),
-        )
+        await svc.file_report(member.id, club["id"], filed)
     except svc.ReportError as exc:
         context["error"] = exc.message
         return render(request, "reports.html", context, status_code=exc.status)

@@ -7,7 +7,6 @@ import csv
 import io
 import logging
 import sqlite3
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -17,10 +16,12 @@ from starlette.routing import Route
 
 from events.auth import current_member, login_redirect
 from events.db import is_unique_violation
-from events.parsing import ID_MAX, parse_int
+from events.forms import rsvp as rsvp_form
 from events.services import rsvps
 from events.templating import render, wants_fragment
+from events.timefmt import as_utc
 from events.views.pages import event_context, path_id
+from events.web import form_data
 
 log = logging.getLogger(__name__)
 
@@ -66,24 +67,18 @@ async def rsvp(request: Request) -> Response:
             return Response(status_code=204, headers={"HX-Redirect": f"/login?next={event_url}"})
         return login_redirect(request, event_url)
 
-    form = await request.form()
-    response = str(form.get("response", "")).strip().lower()
-    guests_text = str(form.get("guests", "") or "0").strip()
-    guests = parse_int(guests_text, 0, ID_MAX)
-    if guests is None:
-        return await render_panel(
-            request, event_id, error="Guests should be a whole number.", status_code=422
-        )
-    visibility = form.get("visibility")
+    answer, errors = rsvp_form.parse(await form_data(request))
+    if errors:
+        return await render_panel(request, event_id, error=errors["guests"], status_code=422)
     outcome: rsvps.Outcome | None = None
     try:
         outcome = await rsvps.respond(
             event_id,
             member.id,
-            response,
-            guests,
-            attested=form.get("attest") in ("on", "yes", "1", "true"),
-            visibility=str(visibility) if visibility else None,
+            answer.response,
+            answer.guests,
+            attested=answer.attested,
+            visibility=answer.visibility,
         )
         message = outcome.message
     except rsvps.RsvpRefused as exc:
@@ -125,14 +120,6 @@ def csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _iso(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
 async def attendees_csv(request: Request) -> Response:
     event_id = path_id(request)
     member = current_member(request)
@@ -150,7 +137,9 @@ async def attendees_csv(request: Request) -> Response:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["name", "status", "guests", "rsvp_at"])
     for row in rows:
-        writer.writerow([csv_cell(row["name"]), row["status"], row["guests"], _iso(row["rsvp_at"])])
+        rsvp_at = as_utc(row["rsvp_at"])
+        stamp = rsvp_at.isoformat(timespec="seconds") if rsvp_at else ""
+        writer.writerow([csv_cell(row["name"]), row["status"], row["guests"], stamp])
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",

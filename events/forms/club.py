@@ -1,0 +1,85 @@
+"""The club form (create and edit): name, address (slug), kind, activities, description,
+time zone and the welcome message new members are sent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from events import timefmt
+from events.forms.fields import Errors, choice, length, multiline, one_line
+from events.markdown import MAX_SOURCE
+from events.tables import ClubKind
+
+NAME_MAX = 100
+ACTIVITIES_MAX = 255
+WELCOME_MAX = 2_000
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+RESERVED_SLUGS = {"new", "edit", "team", "join", "leave", "welcome", "calendar"}
+ACTIVITY_RE = re.compile(r"[^a-z0-9 /-]+")
+
+
+@dataclass
+class ClubForm:
+    name: str = ""
+    slug: str = ""
+    kind: str = ClubKind.activity.value
+    activities: str = ""
+    description: str = ""
+    timezone: str = "UTC"
+    welcome_message: str = ""
+
+
+def parse_activities(text: str) -> list[str]:
+    """'Hiking, Trail running,hiking' → ['hiking', 'trail running'] (order kept, no repeats)."""
+    seen: list[str] = []
+    for part in text.split(","):
+        name = " ".join(ACTIVITY_RE.sub("", part.strip().lower()).split())[:40]
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
+
+
+def parse(data: Mapping[str, str], *, new: bool) -> tuple[ClubForm, Errors]:
+    """→ (the form as read, errors). A new club's slug defaults to one made from its name; an
+    edit keeps the club's slug (the caller sets it)."""
+    form = ClubForm(
+        name=one_line(data, "name")[:200],
+        slug=str(data.get("slug", "")).strip().lower()[:100],
+        kind=str(data.get("kind", "")).strip(),
+        activities=", ".join(parse_activities(str(data.get("activities", ""))[:1000])),
+        description=multiline(data, "description"),
+        timezone=str(data.get("timezone", "")).strip()[:64],
+        welcome_message=multiline(data, "welcome_message"),
+    )
+    errors: Errors = {}
+    length(
+        errors, "name", form.name, label="name", limit=NAME_MAX, required="Give the club a name."
+    )
+    if new:
+        if not form.slug:
+            form.slug = slugify(form.name)
+        if not SLUG_RE.match(form.slug) or form.slug in RESERVED_SLUGS:
+            errors["slug"] = (
+                "Use 2 to 60 lower-case letters, digits and dashes, e.g. “denver-hikers”."
+            )
+    choice(
+        errors,
+        "kind",
+        form.kind,
+        {k.value for k in ClubKind},
+        message="Choose what kind of group this is.",
+    )
+    length(errors, "activities", form.activities, label="list of activities", limit=ACTIVITIES_MAX)
+    length(errors, "description", form.description, label="description", limit=MAX_SOURCE)
+    if not timefmt.is_zone(form.timezone):
+        errors["timezone"] = "Choose a time zone from the list, e.g. America/Denver."
+    length(
+        errors, "welcome_message", form.welcome_message, label="welcome message", limit=WELCOME_MAX
+    )
+    return form, errors
