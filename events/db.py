@@ -13,6 +13,7 @@ import aiosqlite
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 
 # Opt-in statement log (tests and benches): the engines append every statement they send.
@@ -48,6 +49,20 @@ def write_transaction() -> Any:
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+def is_postgres() -> bool:
+    return isinstance(engine_finder(), PostgresEngine)
+
+
+def lock_row(query: Select) -> Select:
+    """`query`, holding each row it reads until the write transaction ends, so that a check
+    and the write it allows run one at a time per row (places left, the last organizer).
+
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE; inserts that only reference the row (an RSVP or
+    outbox row's foreign key) don't wait for it. SQLite: `query` as it is, since
+    `write_transaction()` began with BEGIN IMMEDIATE: this transaction is the only writer."""
+    return query.lock_rows("NO KEY UPDATE") if is_postgres() else query
 
 
 def is_unique_violation(exc: BaseException) -> bool:

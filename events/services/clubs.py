@@ -12,14 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
-from piccolo.engine import engine_finder
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Count
 
 from events import parsing, timefmt
-from events.db import is_unique_violation, write_transaction
+from events.db import is_postgres, is_unique_violation, lock_row, write_transaction
 from events.forms.club import SLUG_RE, ClubForm, parse_activities
-from events.services import greetings, outbox, rsvps
+from events.services import greetings, outbox, permissions, rsvps
 from events.tables import (
     Club,
     ClubKind,
@@ -394,12 +392,11 @@ def form_from_club(club: dict[str, Any]) -> ClubForm:
 
 
 async def _lock_club(club_id: int) -> None:
-    """Serialize membership changes of one club (SQLite: BEGIN IMMEDIATE did it already)."""
-    if isinstance(engine_finder(), PostgresEngine):
-        # NO KEY UPDATE: still one membership change at a time, but an RSVP's outbox row
-        # (a foreign key to the club) does not wait for it, so removing someone can lock
-        # the club's events without a deadlock.
-        await Club.select(Club.id).where(Club.id == club_id).lock_rows("NO KEY UPDATE")
+    """Serialize membership changes of one club. NO KEY UPDATE: an RSVP's outbox row (a foreign
+    key to the club) does not wait for it, so removing someone can lock the club's events
+    without a deadlock. SQLite runs no statement: BEGIN IMMEDIATE did it already."""
+    if is_postgres():
+        await lock_row(Club.select(Club.id).where(Club.id == club_id))
 
 
 async def _organizer_count(club_id: int) -> int:
@@ -489,8 +486,8 @@ async def team(club_id: int) -> list[dict[str, Any]]:
 
 
 async def _require_organizer(actor_id: int, club_id: int) -> None:
-    row = await membership_of(actor_id, club_id)
-    if row is None or row["blocked"] or row["role"] != Role.organizer.value:
+    """Checked again under the club's lock: the actor may have stepped down meanwhile."""
+    if not await permissions.is_organizer(actor_id, club_id):
         raise ClubError("Only this club's organizers can do that.", 403)
 
 

@@ -1,7 +1,7 @@
 """Organizer actions: create, edit and cancel events and series; check-in; messages to
 attendees; volunteer roles. Each change and the outbox rows it causes share one transaction.
 
-Callers check `permissions.is_organizer` for the event's own club before calling these.
+Views check `access.require_organizer` for the event's own club before calling these.
 """
 
 from __future__ import annotations
@@ -11,13 +11,11 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from piccolo.engine import engine_finder
-from piccolo.engine.postgres import PostgresEngine
-
-from events.db import is_unique_violation, write_transaction
+from events.db import is_unique_violation, lock_row, write_transaction
 from events.forms.event import EventValues
 from events.recurrence import shifted_starts
 from events.services import outbox, rsvps
+from events.services.permissions import is_blocked
 from events.tables import (
     Event,
     EventMessage,
@@ -38,11 +36,6 @@ ATTENDING = (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
 GREETER_WORDS = ("greet", "welcom", "host")
 # A second identical message within this window is taken as a double submit, not resent.
 MESSAGE_REPEAT_WINDOW = timedelta(minutes=10)
-
-
-def _for_update(query: Any) -> Any:
-    """Row locks on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write lock."""
-    return query.lock_rows() if isinstance(engine_finder(), PostgresEngine) else query
 
 
 async def _attendees(event_id: int, statuses: tuple[str, ...] = ATTENDING) -> list[int]:
@@ -171,7 +164,7 @@ async def update_events(
     now = utcnow()
     async with write_transaction():
         for event_id, local_start in plan:
-            current = await _for_update(Event.select().where(Event.id == event_id)).first()
+            current = await lock_row(Event.select().where(Event.id == event_id)).first()
             if current is None or current["status"] != EventStatus.scheduled.value:
                 continue
             changes = _columns(values, local_start, tz)
@@ -206,7 +199,7 @@ async def cancel_events(event: dict[str, Any], reason: str, dates: str) -> list[
     now = utcnow()
     async with write_transaction():
         for target in targets:
-            current = await _for_update(Event.select().where(Event.id == target["id"])).first()
+            current = await lock_row(Event.select().where(Event.id == target["id"])).first()
             if current is None or current["status"] == EventStatus.cancelled.value:
                 continue
             sequence = current["sequence"] + 1
@@ -397,7 +390,7 @@ async def remove_role(event_id: int, role_id: int) -> bool:
 async def take_role(event_id: int, role_id: int, member_id: int) -> TakeResult:
     """Take a spot if one is free. The role row is locked so two takers can't overfill it."""
     async with write_transaction():
-        role = await _for_update(
+        role = await lock_row(
             VolunteerRole.select().where(
                 (VolunteerRole.id == role_id) & (VolunteerRole.event == event_id)
             )
@@ -436,8 +429,6 @@ async def leave_role(event_id: int, role_id: int, member_id: int) -> bool:
 
 
 async def _blocked_at(event_id: int, member_id: int) -> bool:
-    from events.services.permissions import is_blocked
-
     event = await Event.select(Event.club).where(Event.id == event_id).first()
     return event is not None and await is_blocked(member_id, event["club"])
 

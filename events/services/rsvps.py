@@ -21,11 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from piccolo.engine import engine_finder
-from piccolo.engine.postgres import PostgresEngine
-
 from events import changes
-from events.db import write_transaction
+from events.db import is_postgres, lock_row, write_transaction
 from events.services import outbox
 from events.services.permissions import is_organizer
 from events.tables import (
@@ -133,10 +130,6 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S%f")
 
 
-def _is_postgres() -> bool:
-    return isinstance(engine_finder(), PostgresEngine)
-
-
 _sqlite_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
@@ -150,7 +143,7 @@ async def _rsvp_transaction() -> AsyncIterator[None]:
     the file lock with growing sleeps (Python's busy handler), which starves some for the
     whole 30 s timeout under a burst; with it they wait in arrival order and only one
     connection per process asks SQLite for the write lock."""
-    if _is_postgres():
+    if is_postgres():
         async with write_transaction():
             yield
         return
@@ -161,10 +154,7 @@ async def _rsvp_transaction() -> AsyncIterator[None]:
 
 
 async def _lock_event(event_id: int) -> dict[str, Any] | None:
-    query = Event.select(*EVENT_FIELDS).where(Event.id == event_id)
-    if _is_postgres():
-        query = query.lock_rows("NO KEY UPDATE")
-    return await query.first()
+    return await lock_row(Event.select(*EVENT_FIELDS).where(Event.id == event_id)).first()
 
 
 async def _locked_facts(
@@ -179,8 +169,8 @@ async def _locked_facts(
 
     Also returns the time of the change, taken once the lock is held: the stamps order the
     waitlist in the order the changes happen."""
-    if _is_postgres():
-        locked = await Event.raw("SELECT id FROM event WHERE id = {} FOR NO KEY UPDATE", event_id)
+    if is_postgres():
+        locked = await lock_row(Event.select(Event.id).where(Event.id == event_id))
         if not locked:
             return None, now or utcnow()
     now = now or utcnow()
@@ -559,7 +549,7 @@ async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = N
     Every upcoming event of the club is locked first, so an RSVP racing with this either
     commits before (and is cancelled here) or runs after (and sees the block)."""
     now = now or utcnow()
-    query = (
+    query = lock_row(
         Event.select(*EVENT_FIELDS)
         .where(
             (Event.club == club_id)
@@ -568,8 +558,6 @@ async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = N
         )
         .order_by(Event.id)
     )
-    if _is_postgres():
-        query = query.lock_rows("NO KEY UPDATE")
     events = {int(e["id"]): e for e in await query}
     if not events:
         return 0

@@ -7,11 +7,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import login_throttle, ratelimit
+from events.access import require_member
 from events.auth import (
     current_member,
     end_all_sessions,
     end_session,
-    login_redirect,
     safe_next,
     start_session,
 )
@@ -144,9 +144,7 @@ async def _confirm_link_refused(request: Request, token: str) -> Response:
 
 
 async def account(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
+    member = require_member(request)
     page = await pages.account_page(member.id)
     token = feed_token(member.id, page.feed_token_version)
     url = f"{get_settings().base_url}/me/calendar/{token}.ics"

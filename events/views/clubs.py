@@ -12,25 +12,18 @@ from starlette.routing import Route
 
 from events import changes, ratelimit, timefmt
 from events import tokens as svc_tokens
-from events.auth import CurrentMember, current_member, login_redirect
+from events.access import require_member
+from events.auth import CurrentMember, current_member
 from events.forms import club as club_form
 from events.forms import welcome_note
 from events.parsing import parse_id, path_id
 from events.services import clubs as svc
 from events.services import greetings as greet
 from events.services import pages
-from events.services.permissions import is_organizer
 from events.templating import render, wants_fragment
-from events.web import form_data
+from events.web import form_data, load_club, organizer_club
 
 NOTE_LIMIT = (10, 3600)  # welcome notes per author per hour
-
-
-async def load_club(request: Request) -> dict[str, Any]:
-    club = await svc.get_club(request.path_params["slug"])
-    if club is None:
-        raise HTTPException(404, "We couldn't find that club.")
-    return club
 
 
 def swap_status(request: Request, status: int) -> int:
@@ -97,10 +90,8 @@ async def membership_response(
 
 
 async def join(request: Request) -> Response:
-    member = current_member(request)
     club = await load_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}")
+    member = require_member(request, f"/clubs/{club['slug']}")
     data = await form_data(request)
     try:
         await svc.join(member.id, club["id"], greetable=greet.parse_choice(data.get("greet")))
@@ -110,10 +101,8 @@ async def join(request: Request) -> Response:
 
 
 async def leave(request: Request) -> Response:
-    member = current_member(request)
     club = await load_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}")
+    member = require_member(request, f"/clubs/{club['slug']}")
     try:
         left = await svc.leave(member.id, club["id"])
     except svc.ClubError as exc:
@@ -123,10 +112,8 @@ async def leave(request: Request) -> Response:
 
 async def greeting_choice(request: Request) -> Response:
     """A member changes whether they are listed as a newcomer to greet in this club."""
-    member = current_member(request)
     club = await load_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}")
+    member = require_member(request, f"/clubs/{club['slug']}")
     data = await form_data(request)
     choice = greet.parse_choice(data.get("greet"))
     from_account = data.get("back") == "account"
@@ -155,10 +142,8 @@ def read_ref(
 
 
 async def welcome(request: Request) -> Response:
-    member = current_member(request)
     club = await load_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}")
+    member = require_member(request, f"/clubs/{club['slug']}")
     data = await form_data(request)
     # An opaque reference the club page made for this viewer: an id alone is refused.
     newcomer_id = read_ref(greet.NOTE_REF, data.get("newcomer"), club, member)
@@ -240,15 +225,12 @@ def club_form_page(
 
 
 async def new_club_form(request: Request) -> Response:
-    if current_member(request) is None:
-        return login_redirect(request)
+    require_member(request)
     return club_form_page(request, club_form.ClubForm(), {})
 
 
 async def create_club(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/clubs/new")
+    member = require_member(request, "/clubs/new")
     form, errors = club_form.parse(await form_data(request), new=True)
     if not errors:
         try:
@@ -262,26 +244,13 @@ async def create_club(request: Request) -> Response:
     return RedirectResponse(f"/clubs/{form.slug}", status_code=303)
 
 
-async def organizer_club(request: Request) -> tuple[CurrentMember | None, dict[str, Any]]:
-    """The club, after checking the signed-in member organizes THIS club (else 403)."""
-    member = current_member(request)
-    club = await load_club(request)
-    if member is not None and not await is_organizer(member.id, club["id"]):
-        raise HTTPException(403, "Only this club's organizers can do that.")
-    return member, club
-
-
 async def edit_club_form(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request)
+    _, club = await organizer_club(request)
     return club_form_page(request, svc.form_from_club(club), {}, club=club)
 
 
 async def edit_club(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/edit")
+    _, club = await organizer_club(request)
     form, errors = club_form.parse(await form_data(request), new=False)
     form.slug = club["slug"]
     if errors:
@@ -294,9 +263,7 @@ async def edit_club(request: Request) -> Response:
 
 
 async def team_page(request: Request, message: str = "", status: int = 200) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/team")
+    _, club = await organizer_club(request)
     context = {
         "club": club,
         "team": await svc.team(club["id"]),
@@ -307,9 +274,7 @@ async def team_page(request: Request, message: str = "", status: int = 200) -> R
 
 
 async def team_action(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/team")
+    member, club = await organizer_club(request, f"/clubs/{request.path_params['slug']}/team")
     target = path_id(request, "member_id")
     action = request.path_params["action"]
     data = await form_data(request)
@@ -335,9 +300,7 @@ async def team_action(request: Request) -> Response:
 
 
 async def note_action(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/account")
+    member = require_member(request, "/account")
     note_id = parse_id(request.path_params.get("id"))
     action = request.path_params["action"]
     if note_id is None or action not in ("hide", "report"):
@@ -357,9 +320,7 @@ async def note_action(request: Request) -> Response:
 
 
 async def greetings(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/account")
+    member = require_member(request, "/account")
     data = await form_data(request)
     choice = data.get("allow", "")
     allow = (

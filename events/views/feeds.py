@@ -23,14 +23,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import timefmt
-from events.auth import current_member, login_redirect
+from events.access import require_member
 from events.parsing import path_id
 from events.services import calendar as ics
+from events.services import clubs, listings
 from events.services import feeds as feed_svc
-from events.services import listings
 from events.services.feeds import WINDOW_AHEAD, FeedRow, Fingerprint, Scope
 from events.settings import get_settings
-from events.tables import Club, Event, Member, Membership, RsvpStatus
+from events.tables import Event, Member, Membership, RsvpStatus
 from events.templating import render, wants_fragment
 from events.timefmt import as_utc
 from events.tokens import feed_token, read_feed_token
@@ -288,7 +288,7 @@ async def site_feed(request: Request) -> Response:
     wanted = request.query_params.get("activity")
     activities = await listings.activity_names() if wanted else []
     filters = listings.parse_filters(request.query_params, activities)
-    if filters.club and not await Club.exists().where(Club.slug == filters.club):
+    if filters.club and await clubs.get_club(filters.club) is None:
         raise HTTPException(404, "We couldn't find that club.")
     query = filters.as_query()
     key = "site?" + urlencode(sorted(query.items()))
@@ -308,11 +308,7 @@ async def site_feed(request: Request) -> Response:
 
 
 async def club_feed(request: Request) -> Response:
-    club = (
-        await Club.select(Club.id, Club.slug, Club.name, Club.timezone, Club.updated_at)
-        .where(Club.slug == str(request.path_params["slug"]).lower())
-        .first()
-    )
+    club = await clubs.get_club(str(request.path_params["slug"]).lower())
     if club is None:
         raise HTTPException(404, "We couldn't find that club.")
     s = get_settings()
@@ -419,9 +415,7 @@ async def account_feed_context(member_id: int) -> dict[str, Any]:
 
 
 async def reset_feed(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/account")
+    member = require_member(request, "/account")
     await Member.update({Member.feed_token_version: Member.feed_token_version + 1}).where(
         Member.id == member.id
     )

@@ -10,10 +10,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import tokens
-from events.auth import current_member, login_redirect
+from events.access import require_member
 from events.parsing import parse_id, path_id
 from events.services import delivery, mailerrors
-from events.tables import Member, Membership, Outbox, OutboxState, Role
+from events.services.permissions import organized_clubs
+from events.tables import Member, Outbox, OutboxState
 from events.templating import render
 from events.timefmt import utcnow
 
@@ -45,24 +46,13 @@ async def unsubscribe(request: Request) -> Response:
     )
 
 
-async def _organized_clubs(member_id: int) -> list[int]:
-    rows = await Membership.select(Membership.club).where(
-        (Membership.member == member_id)
-        & (Membership.role == Role.organizer.value)
-        & (Membership.blocked == False)  # noqa: E712 - a Piccolo expression
-    )
-    return [int(r["club"]) for r in rows]
-
-
 def _in_clubs(club_ids: list[int]) -> Or:
     return Outbox.club.is_in(club_ids) | Outbox.event.club.is_in(club_ids)
 
 
 async def failed_mail(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
-    clubs = await _organized_clubs(member.id)
+    member = require_member(request)
+    clubs = await organized_clubs(member.id)
     if not clubs:
         raise HTTPException(403, "Only organizers see failed mail, for the clubs they organize.")
     rows = (
@@ -94,11 +84,9 @@ async def failed_mail(request: Request) -> Response:
 
 
 async def retry_mail(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/outbox/failed")
+    member = require_member(request, "/outbox/failed")
     outbox_id = path_id(request, "outbox_id")
-    clubs = await _organized_clubs(member.id)
+    clubs = await organized_clubs(member.id)
     allowed = clubs and await Outbox.exists().where((Outbox.id == outbox_id) & _in_clubs(clubs))
     if not allowed:
         raise HTTPException(404)

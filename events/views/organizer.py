@@ -11,38 +11,28 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from events import ratelimit
-from events.auth import CurrentMember, current_member, login_redirect
+from events.access import require_member, require_organizer
 from events.forms import cancel as cancel_form
 from events.forms import event as event_form
 from events.forms import event_message, role
 from events.forms.event import blank_form, form_from_event
+from events.parsing import path_id
+from events.services import clubs, listings
 from events.services import events_admin as admin
-from events.services import listings
-from events.services.permissions import is_organizer
 from events.tables import EventStatus, Repeat
 from events.templating import render, wants_fragment
-from events.views.pages import event_context, load_event, path_id
-from events.web import form_data, see_other
+from events.web import (
+    event_context,
+    form_data,
+    load_club,
+    load_event,
+    organizer_event,
+    see_other,
+)
 
 MESSAGE_LIMIT = (5, 3600)  # messages per event per hour
 ACTIVITY_CHOICES = listings.KNOWN_ACTIVITIES
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-async def organizer_of(request: Request, club_id: int) -> CurrentMember:
-    """The signed-in organizer of this club; 403 for anyone else (incl. other clubs' organizers)."""
-    member = current_member(request)
-    if member is None or not await is_organizer(member.id, club_id):
-        raise HTTPException(403, "Only this club's organizers can do that.")
-    return member
-
-
-async def organizer_event(request: Request) -> tuple[dict[str, Any], CurrentMember] | Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, f"/events/{path_id(request)}")
-    event = await load_event(request)
-    return event, await organizer_of(request, event["club"])
 
 
 # --- event form -----------------------------------------------------------------------------
@@ -76,13 +66,8 @@ def form_page(
 
 
 async def new_event(request: Request) -> Response:
-    club = await listings.club_by_slug(request.path_params["slug"])
-    if club is None:
-        raise HTTPException(404, "We couldn't find that club.")
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
-    await organizer_of(request, club["id"])
+    club = await load_club(request)
+    member = await require_organizer(request, club["id"])
     if request.method == "GET":
         form = blank_form()
         form["activity"] = club["activities"].split(",")[0] if club["activities"] else ""
@@ -97,16 +82,13 @@ async def new_event(request: Request) -> Response:
 
 
 async def club_of(event: dict[str, Any]) -> dict[str, Any]:
-    club = await listings.club_by_slug(event["club_slug"])
+    club = await clubs.get_club(event["club_slug"])
     assert club is not None
     return club
 
 
 async def edit_event(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     club = await club_of(event)
     tz = club["timezone"]
     if request.method == "GET":
@@ -136,10 +118,7 @@ async def edit_event(request: Request) -> Response:
 
 
 async def cancel_event(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     cancel, errors = cancel_form.parse(await form_data(request))
     if errors:
         club = await club_of(event)
@@ -171,10 +150,7 @@ async def attendee_context(event: dict[str, Any]) -> dict[str, Any]:
 
 
 async def attendees(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     context = await attendee_context(event)
     context["notice"] = {
         "sent": "Your message is on its way.",
@@ -184,10 +160,7 @@ async def attendees(request: Request) -> Response:
 
 
 async def check_in(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     rsvp_id = path_id(request, "rsvp_id")
     checked = request.url.path.endswith("/checkin")
     row = await admin.set_checked_in(event["id"], rsvp_id, checked)
@@ -206,10 +179,7 @@ async def check_in(request: Request) -> Response:
 
 
 async def message(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, member = found
+    member, event = await organizer_event(request)
     sent, errors = event_message.parse(await form_data(request))
     status_code = 422
     if not errors and not await ratelimit.allow(
@@ -247,10 +217,7 @@ async def event_page_with(
 
 
 async def add_role(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     new_role, errors = role.parse(await form_data(request))
     if errors:
         return await event_page_with(request, event, " ".join(errors.values()), 422)
@@ -259,10 +226,7 @@ async def add_role(request: Request) -> Response:
 
 
 async def remove_role(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     if not await admin.remove_role(event["id"], path_id(request, "role_id")):
         raise HTTPException(404, "That role isn't on this event.")
     return see_other(f"/events/{event['id']}#roles")
@@ -275,9 +239,7 @@ TAKE_MESSAGES = {
 
 
 async def take_role(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, f"/events/{path_id(request)}")
+    member = require_member(request, f"/events/{path_id(request)}")
     event = await load_event(request)
     role_id = path_id(request, "role_id")
     if event["status"] == EventStatus.cancelled.value:
@@ -292,9 +254,7 @@ async def take_role(request: Request) -> Response:
 
 
 async def leave_role(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, f"/events/{path_id(request)}")
+    member = require_member(request, f"/events/{path_id(request)}")
     event = await load_event(request)
     if not await admin.leave_role(event["id"], path_id(request, "role_id"), member.id):
         raise HTTPException(404, "That role isn't on this event.")

@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from events.auth import current_member
 from events.parsing import path_id
-from events.services import listings, pages
 from events.templating import render
-
-
-async def load_event(request: Request) -> dict:
-    event = await listings.get_event(path_id(request))
-    if event is None:
-        raise HTTPException(404, "We couldn't find that event. It may have been removed.")
-    return event
-
-
-async def event_context(request: Request, event_id: int) -> dict[str, Any]:
-    """What the event page and its RSVP panel need, as the signed-in member may see it."""
-    member = current_member(request)
-    page = await pages.event_page(event_id, member.id if member else None)
-    if page is None:
-        raise HTTPException(404, "We couldn't find that event. It may have been removed.")
-    return page.context()
+from events.web import event_context
 
 
 async def event_page(request: Request) -> Response:

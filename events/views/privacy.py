@@ -11,7 +11,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import passwords
-from events.auth import current_member, end_session, login_redirect
+from events.access import require_member
+from events.auth import end_session
 from events.forms import privacy_settings
 from events.services import privacy
 from events.tables import Member
@@ -22,9 +23,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def settings_page(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
+    member = require_member(request)
     row = (
         await Member.select(Member.discreet, Member.reminders, Member.default_visibility)
         .where(Member.id == member.id)
@@ -37,9 +36,7 @@ async def settings_page(request: Request) -> Response:
 
 
 async def save_settings(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/account/settings")
+    member = require_member(request, "/account/settings")
     prefs, errors = privacy_settings.parse(await form_data(request))
     if errors:
         return render(
@@ -59,9 +56,7 @@ async def save_settings(request: Request) -> Response:
 
 
 async def export(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
+    member = require_member(request)
     data = await privacy.export_member_data(member.id)
     return Response(
         json.dumps(data, indent=2, ensure_ascii=False),
@@ -74,17 +69,13 @@ async def export(request: Request) -> Response:
 
 
 async def delete_page(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
+    member = require_member(request)
     alone = await privacy.sole_organizer_clubs(member.id)
     return render(request, "account_delete.html", {"alone": alone, "error": ""}, headers=NO_STORE)
 
 
 async def delete_account(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/account/delete")
+    member = require_member(request, "/account/delete")
     form = await form_data(request)
     row = await Member.select(Member.password_hash).where(Member.id == member.id).first()
     ok = await passwords.verify_password_async(

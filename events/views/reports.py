@@ -10,12 +10,12 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import ratelimit
-from events.auth import current_member, login_redirect
+from events.access import require_member
 from events.forms import report
 from events.parsing import parse_id, path_id
 from events.services import reports as svc
 from events.templating import render
-from events.views.clubs import form_data, load_club, organizer_club
+from events.web import form_data, load_club, organizer_club
 
 REPORT_LIMIT = (10, 3600)  # reports per member per hour
 
@@ -54,17 +54,14 @@ def back_link(club: dict[str, Any], data: dict[str, str]) -> str:
 
 async def report_form(request: Request) -> Response:
     club = await load_club(request)
-    if current_member(request) is None:
-        return login_redirect(request)
+    require_member(request)
     data = {k: str(v) for k, v in request.query_params.items()}
     return render(request, "reports.html", form_context(club, data))
 
 
 async def file_report(request: Request) -> Response:
-    member = current_member(request)
     club = await load_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}")
+    member = require_member(request, f"/clubs/{club['slug']}")
     data = await form_data(request)
     context = form_context(club, data)
     if not await ratelimit.allow(request.app.state.redis, f"report:{member.id}", *REPORT_LIMIT):
@@ -84,9 +81,7 @@ async def file_report(request: Request) -> Response:
 
 
 async def report_list(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/reports")
+    _, club = await organizer_club(request)
     context = {
         "club": club,
         "mode": "list",
@@ -97,9 +92,7 @@ async def report_list(request: Request) -> Response:
 
 
 async def resolve(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/reports")
+    _, club = await organizer_club(request, f"/clubs/{request.path_params['slug']}/reports")
     if not await svc.resolve(club["id"], path_id(request)):
         raise HTTPException(404, "That report isn't one of this club's.")
     return RedirectResponse(f"/clubs/{club['slug']}/reports?resolved=1", status_code=303)

@@ -14,14 +14,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events.auth import current_member, login_redirect
+from events.access import require_member
+from events.auth import current_member
 from events.db import is_unique_violation
 from events.forms import rsvp as rsvp_form
+from events.parsing import path_id
 from events.services import rsvps
 from events.templating import render, wants_fragment
 from events.timefmt import as_utc
-from events.views.pages import event_context, path_id
-from events.web import form_data
+from events.web import event_context, form_data
 
 log = logging.getLogger(__name__)
 
@@ -60,12 +61,10 @@ async def render_panel(
 async def rsvp(request: Request) -> Response:
     event_id = path_id(request)
     event_url = f"/events/{event_id}"
-    member = current_member(request)
-    if member is None:
-        if wants_fragment(request):
-            # htmx follows a 303 inside the XHR; a full-page redirect needs its header.
-            return Response(status_code=204, headers={"HX-Redirect": f"/login?next={event_url}"})
-        return login_redirect(request, event_url)
+    if current_member(request) is None and wants_fragment(request):
+        # htmx follows a 303 inside the XHR; a full-page redirect needs its header.
+        return Response(status_code=204, headers={"HX-Redirect": f"/login?next={event_url}"})
+    member = require_member(request, event_url)
 
     answer, errors = rsvp_form.parse(await form_data(request))
     if errors:
@@ -122,9 +121,7 @@ def csv_cell(value: Any) -> str:
 
 async def attendees_csv(request: Request) -> Response:
     event_id = path_id(request)
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
+    member = require_member(request)
     try:
         rows = await rsvps.attendee_export(event_id, member.id)
     except PermissionError:
