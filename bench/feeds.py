@@ -75,7 +75,7 @@ async def render_figures(repeat: int) -> dict[str, float]:
     from events.services import listings
     from events.views import feeds
 
-    scope = feeds.Scope(key="bench", filters=None)
+    selection = feeds.FeedSelection(key="bench", filters=None)
     figures: dict[str, list[float]] = {"probe": [], "query": [], "render": []}
     rows: list = []
     body = b""
@@ -84,10 +84,10 @@ async def render_figures(repeat: int) -> dict[str, float]:
         now = timefmt.utcnow()
         t0 = time.perf_counter()
         await listings.activity_names()
-        dropped = await scope.dropped_since(now)
-        feeds.fingerprint_validators(scope, await scope.fingerprint(now), dropped)
+        dropped = await selection.dropped_since(now)
+        feeds.fingerprint_validators(selection, await selection.fingerprint(now), dropped)
         t1 = time.perf_counter()
-        rows = await scope.rows(feeds._EVENT_FIELDS, now)
+        rows = await selection.rows(feeds._EVENT_FIELDS, now)
         t2 = time.perf_counter()
         body = feeds._render(rows, name="Steady: all events", uid="bench@localhost")
         t3 = time.perf_counter()

@@ -11,6 +11,7 @@ from events.views import (
     accounts,
     clubs,
     dev,
+    failed_mail,
     feeds,
     health,
     home,
@@ -19,8 +20,8 @@ from events.views import (
     privacy,
     reports,
     rsvps,
+    unsubscribe,
 )
-from events.views import mail as mail_views
 
 
 def build_routes(settings: Settings) -> list[BaseRoute]:
@@ -36,7 +37,8 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *clubs.routes,
         *reports.routes,
         *health.routes,
-        *mail_views.routes,
+        *unsubscribe.routes,
+        *failed_mail.routes,
         *organizer.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

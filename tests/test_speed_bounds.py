@@ -149,19 +149,19 @@ async def test_the_size_bound_holds_whatever_the_events_weigh(client, monkeypatc
 async def test_feed_rows_reads_in_two_statements_whatever_the_size() -> None:
     club = await helpers.make_club()
     await grow_events(club, 2, first_in_days=1, every_hours=24)
-    scope = feed_svc.Scope(key="test")
+    selection = feed_svc.FeedSelection(key="test")
     with count_statements() as few:
-        small = await feed_svc.feed_rows(scope)
+        small = await feed_svc.feed_rows(selection)
     await grow_events(club, 700, first_in_days=-20, every_hours=2)
     with count_statements() as many:
-        large = await feed_svc.feed_rows(scope)
+        large = await feed_svc.feed_rows(selection)
     assert len(few) == len(many) == 2, describe(many)
     assert len(small.rows) == 2
     assert len(large.rows) == feed_svc.UPCOMING_LIMIT + feed_svc.RECENT_LIMIT
     assert all(isinstance(r, feed_svc.FeedRow) for r in large.rows)
     assert [r.starts_at for r in large.rows] == sorted(r.starts_at for r in large.rows)
     # The probe that answers conditional GETs summarises exactly those rows.
-    assert await scope.fingerprint(utcnow()) == large.fingerprint
+    assert await selection.fingerprint(utcnow()) == large.fingerprint
 
 
 # ---------------------------------------------------------------- /clubs

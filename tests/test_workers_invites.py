@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from events.mailer import SmtpTransport
+from events.mail_transport import SmtpTransport
 from events.services import calendar, outbox, rsvps
 from events.settings import get_settings
 from events.tables import Event, EventStatus, Member, Outbox

@@ -37,6 +37,7 @@ CAPACITY_MAX = 10_000
 GUESTS_MAX = 5
 # Which dates an edit or a cancel applies to (the form field `scope`).
 DATE_CHOICES = ("one", "following")
+REPEATS = [r.value for r in Repeat]
 
 FIELDS = (
     "title",

@@ -138,6 +138,12 @@ async def authenticate(email: str, password: str) -> int | None:
     return int(row["id"])
 
 
+async def password_matches(member_id: int, password: str) -> bool:
+    """The signed-in member typed their own password (to confirm something drastic)."""
+    row = await Member.select(Member.password_hash).where(Member.id == member_id).first()
+    return await passwords.verify_password_async(password, row["password_hash"] if row else None)
+
+
 async def create_confirmed_member(email: str, display_name: str, password_hash: str) -> int:
     """For demo data and tests: an account that can log in at once."""
     rows = await Member.insert(

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from piccolo.columns import Column
 from piccolo.query.functions.aggregate import Max
 
 from events import timefmt
 from events.services import listings
-from events.tables import Event, EventStatus, Rsvp
+from events.tables import Event, EventStatus, Member, Membership, Rsvp, RsvpStatus
 from events.timefmt import as_utc
 
 WINDOW_BACK = timedelta(days=30)
@@ -150,7 +151,7 @@ class Fingerprint:
 
 
 @dataclass
-class Scope:
+class FeedSelection:
     """The rows of one feed: a where-clause on events (or on a member's RSVPs)."""
 
     key: str  # part of the ETag: what was asked for
@@ -275,11 +276,63 @@ class FeedRows:
     fingerprint: Fingerprint
 
 
-async def feed_rows(scope: Scope, now: datetime | None = None) -> FeedRows:
+async def feed_rows(selection: FeedSelection, now: datetime | None = None) -> FeedRows:
     """Everything a feed renders, in two statements whatever the number of events."""
     now = now or timefmt.utcnow()
-    fetched = await scope.fetch(EVENT_FIELDS, now)
-    public = scope.member_id is None
+    fetched = await selection.fetch(EVENT_FIELDS, now)
+    public = selection.member_id is None
     fingerprint = Fingerprint.of(fetched, now) if public else Fingerprint.normalise({})
-    rows = tuple(FeedRow(**row) for row in scope.keep(fetched))
+    rows = tuple(FeedRow(**row) for row in selection.keep(fetched))
     return FeedRows(rows=rows, fingerprint=fingerprint)
+
+
+# --- what the feed views look up besides the rows ----------------------------------------
+
+GOING = RsvpStatus.going.value
+# A private feed shows the events its member is going to or waiting for.
+ATTENDING = (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
+
+
+async def event_row(event_id: int) -> dict[str, Any] | None:
+    """One event as a feed renders it (the single-event download)."""
+    return await Event.select(*columns(Event, EVENT_FIELDS)).where(Event.id == event_id).first()
+
+
+async def feed_owner(member_id: int) -> dict[str, Any] | None:
+    """The member a private feed token names: the token's current version, discreet mode,
+    and whether the account was deleted."""
+    return (
+        await Member.select(
+            Member.id, Member.feed_token_version, Member.discreet, Member.deleted_at
+        )
+        .where(Member.id == member_id)
+        .first()
+    )
+
+
+async def barred_club_slugs(member_id: int) -> frozenset[str]:
+    """The clubs that removed and blocked this member: they share no attendee-only details."""
+    rows = await Membership.select(Membership.club.slug.as_alias("slug")).where(
+        (Membership.member == member_id) & Membership.blocked.eq(True)
+    )
+    return frozenset(str(r["slug"]) for r in rows)
+
+
+async def feed_token_version(member_id: int) -> int:
+    row = await Member.select(Member.feed_token_version).where(Member.id == member_id).first()
+    return int(row["feed_token_version"]) if row else 1
+
+
+async def reset_feed_token(member_id: int) -> None:
+    """A new private feed address; the old one answers 410 from now on."""
+    await Member.update({Member.feed_token_version: Member.feed_token_version + 1}).where(
+        Member.id == member_id
+    )
+
+
+def feed_links(url: str) -> dict[str, str]:
+    """https://, webcal:// and Google "add by URL" forms of one feed URL."""
+    parts = urlsplit(url)
+    webcal = "webcal://" + parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
+    google = "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")
+    return {"https": url, "webcal": webcal, "google": google}

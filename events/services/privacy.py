@@ -57,6 +57,20 @@ async def update_settings(
     ).where(Member.id == member_id)
 
 
+async def privacy_prefs(member_id: int) -> dict[str, Any] | None:
+    """What the settings page shows: discreet mail, reminders, default visibility."""
+    return (
+        await Member.select(Member.discreet, Member.reminders, Member.default_visibility)
+        .where(Member.id == member_id)
+        .first()
+    )
+
+
+async def stop_reminders(member_id: int) -> None:
+    """An unsubscribe link was used: no more reminder and message mail."""
+    await Member.update({Member.reminders: False}).where(Member.id == member_id)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()

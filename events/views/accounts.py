@@ -19,10 +19,10 @@ from events.forms import password_reset as reset_form
 from events.forms import signup as signup_fields
 from events.forms.fields import email_address, is_email
 from events.services import accounts, pages
+from events.services.feeds import feed_links
 from events.settings import get_settings
 from events.templating import render
 from events.tokens import feed_token
-from events.views import feeds
 from events.web import form_data
 
 SIGNUP_LIMIT = (10, 3600)
@@ -151,7 +151,7 @@ async def account(request: Request) -> Response:
     return render(
         request,
         "account.html",
-        {**page.context(), "calendar_feed": feeds.feed_links(url)},
+        {**page.context(), "calendar_feed": feed_links(url)},
         headers={"Cache-Control": "no-store"},
     )
 

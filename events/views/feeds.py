@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -28,9 +28,8 @@ from events.parsing import path_id
 from events.services import calendar as ics
 from events.services import clubs, listings
 from events.services import feeds as feed_svc
-from events.services.feeds import WINDOW_AHEAD, FeedRow, Fingerprint, Scope
+from events.services.feeds import WINDOW_AHEAD, FeedRow, FeedSelection, Fingerprint
 from events.settings import get_settings
-from events.tables import Event, Member, Membership, RsvpStatus
 from events.templating import render, wants_fragment
 from events.timefmt import as_utc
 from events.tokens import feed_token, read_feed_token
@@ -60,7 +59,6 @@ RENDER_CACHE_TTL = 3600
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # Room kept under the size bound for the calendar's own lines (name, URL, refresh...).
 HEAD_ROOM = 4_096
-_EVENT_FIELDS = feed_svc.EVENT_FIELDS
 _PROBE_FIELDS = feed_svc.PROBE_FIELDS
 
 
@@ -71,10 +69,10 @@ class Validators:
 
 
 def fingerprint_validators(
-    scope: Scope, fp: Fingerprint, dropped: datetime | None, extra: str = ""
+    selection: FeedSelection, fp: Fingerprint, dropped: datetime | None, extra: str = ""
 ) -> Validators:
     settings = get_settings()
-    text = f"{FORMAT}|{settings.base_url}|{scope.key}|{extra}|{fp}"
+    text = f"{FORMAT}|{settings.base_url}|{selection.key}|{extra}|{fp}"
     # `last_ended`: the split between ended and upcoming events moved then (see `_render`).
     moments = (fp.max_updated, fp.max_club_updated, fp.last_ended, dropped)
     stamps = [EPOCH, *(t for t in moments if t)]
@@ -86,17 +84,17 @@ def fingerprint_validators(
 
 
 def validators(
-    scope: Scope,
+    selection: FeedSelection,
     rows: Sequence[Mapping[str, Any]],
     dropped: datetime | None,
     extra: str = "",
     now: datetime | None = None,
 ) -> Validators:
     """ETag and Last-Modified from what decides the bytes: the rows' ids and change stamps,
-    the clubs' change stamps, the request's scope and the code's format version (and, for a
+    the clubs' change stamps, the request's selection and the code's format version (and, for a
     feed, which rows already ended: the size bound keeps upcoming ones first)."""
     settings = get_settings()
-    digest = hashlib.sha256(f"{FORMAT}|{settings.base_url}|{scope.key}|{extra}".encode())
+    digest = hashlib.sha256(f"{FORMAT}|{settings.base_url}|{selection.key}|{extra}".encode())
     stamps = [EPOCH]
     if dropped:
         stamps.append(dropped)
@@ -149,7 +147,7 @@ def _headers(v: Validators, *, private: bool, filename: str = "") -> dict[str, s
 
 async def _respond(
     request: Request,
-    scope: Scope,
+    selection: FeedSelection,
     render_body: Any,
     *,
     private: bool = False,
@@ -160,15 +158,17 @@ async def _respond(
     # The ETag does not depend on when rows left the window; only Last-Modified does, and a
     # revalidation by ETag needs no Last-Modified: skip that query for it.
     by_etag = "if-none-match" in request.headers
-    dropped = None if by_etag else await scope.dropped_since(now)
+    dropped = None if by_etag else await selection.dropped_since(now)
     # Public feeds: one aggregate row. Private feeds are small: their rows (with RSVP states).
-    public = scope.member_id is None
-    probe: Any = await scope.fingerprint(now) if public else await scope.rows(_PROBE_FIELDS, now)
+    public = selection.member_id is None
+    probe: Any = (
+        await selection.fingerprint(now) if public else await selection.rows(_PROBE_FIELDS, now)
+    )
 
     def check(dropped: datetime | None) -> Validators:
         if public:
-            return fingerprint_validators(scope, probe, dropped, extra)
-        return validators(scope, probe, dropped, extra, now)
+            return fingerprint_validators(selection, probe, dropped, extra)
+        return validators(selection, probe, dropped, extra, now)
 
     v = check(dropped)
     headers = _headers(v, private=private, filename=filename)
@@ -177,17 +177,17 @@ async def _respond(
             del headers["Last-Modified"]  # RFC 9110 §15.4.5: the ETag is the validator here
         return Response(status_code=304, headers=headers)
     if by_etag:
-        dropped = await scope.dropped_since(now)
+        dropped = await selection.dropped_since(now)
         v = check(dropped)
         headers = _headers(v, private=private, filename=filename)
     body = await _cached(request, v.etag)
     if body is None:
-        found = await feed_svc.feed_rows(scope, now)
+        found = await feed_svc.feed_rows(selection, now)
         # Rows may have changed since the probe: the headers must describe these bytes.
         if public:
-            v = fingerprint_validators(scope, found.fingerprint, dropped, extra)
+            v = fingerprint_validators(selection, found.fingerprint, dropped, extra)
         else:
-            v = validators(scope, [r.as_dict() for r in found.rows], dropped, extra, now)
+            v = validators(selection, [r.as_dict() for r in found.rows], dropped, extra, now)
         headers = _headers(v, private=private, filename=filename)
         body = render_body(found.rows, now)
         await _store(request, v.etag, body)
@@ -265,7 +265,7 @@ def _render(
         status = None
         audience = ics.Audience()
         if private:
-            going = row.get("rsvp_status") == RsvpStatus.going.value
+            going = row.get("rsvp_status") == feed_svc.GOING
             # A club that removed and blocked the member shares no attendee-only details.
             details = going and row.get("club_slug") not in barred
             audience = ics.Audience(private_details=details, discreet=discreet)
@@ -300,10 +300,10 @@ async def site_feed(request: Request) -> Response:
         uid = f"steady-site-{hashlib.sha256(key.encode()).hexdigest()[:16]}@{s.hostname}"
     else:
         name, uid = "Steady: all events", f"steady-site@{s.hostname}"
-    scope = Scope(key=key, filters=filters)
+    selection = FeedSelection(key=key, filters=filters)
     url = f"{s.base_url}/?{urlencode(query)}" if query else f"{s.base_url}/"
     return await _respond(
-        request, scope, lambda rows, now: _render(rows, name=name, uid=uid, url=url, now=now)
+        request, selection, lambda rows, now: _render(rows, name=name, uid=uid, url=url, now=now)
     )
 
 
@@ -312,7 +312,7 @@ async def club_feed(request: Request) -> Response:
     if club is None:
         raise HTTPException(404, "We couldn't find that club.")
     s = get_settings()
-    scope = Scope(key=f"club:{club['id']}", club_slug=club["slug"])
+    selection = FeedSelection(key=f"club:{club['id']}", club_slug=club["slug"])
     extra = f"{club['name']}|{club['timezone']}|{as_utc(club['updated_at'])}"
 
     def render_club(rows: Sequence[FeedRow], now: datetime) -> bytes:
@@ -325,20 +325,16 @@ async def club_feed(request: Request) -> Response:
             fallback_zone=club["timezone"],
         )
 
-    return await _respond(request, scope, render_club, extra=extra)
+    return await _respond(request, selection, render_club, extra=extra)
 
 
 async def event_feed(request: Request) -> Response:
     event_id = path_id(request)
-    row = (
-        await Event.select(*feed_svc.columns(Event, _EVENT_FIELDS))
-        .where(Event.id == event_id)
-        .first()
-    )
+    row = await feed_svc.event_row(event_id)
     if row is None:
         raise HTTPException(404, "We couldn't find that event. It may have been removed.")
     s = get_settings()
-    v = validators(Scope(key=f"event:{event_id}"), [row], None)
+    v = validators(FeedSelection(key=f"event:{event_id}"), [row], None)
     headers = _headers(v, private=False, filename=f"event-{event_id}.ics")
     if _not_modified(request, v):
         return Response(status_code=304, headers=headers)
@@ -352,36 +348,21 @@ async def member_feed(request: Request) -> Response:
     if ids is None:
         raise HTTPException(404, "There's no calendar at this address.")
     member_id, version = ids
-    member = (
-        await Member.select(
-            Member.id, Member.feed_token_version, Member.discreet, Member.deleted_at
-        )
-        .where(Member.id == member_id)
-        .first()
-    )
+    member = await feed_svc.feed_owner(member_id)
     if member is None:
         raise HTTPException(404, "There's no calendar at this address.")
     if member["deleted_at"] is not None or version != member["feed_token_version"]:
         raise HTTPException(410, "This calendar link was reset. Get the new one on your account.")
     s = get_settings()
     discreet = bool(member["discreet"])
-    scope = Scope(key=f"member:{member_id}:{version}", member_id=member_id)
-    barred = frozenset(
-        str(r["slug"])
-        for r in await Membership.select(Membership.club.slug.as_alias("slug")).where(
-            (Membership.member == member_id) & Membership.blocked.eq(True)
-        )
-    )
+    selection = FeedSelection(key=f"member:{member_id}:{version}", member_id=member_id)
+    barred = await feed_svc.barred_club_slugs(member_id)
     # Part of the ETag: a block changes the bytes even when no event row changed.
     extra = f"discreet={discreet}|barred={','.join(sorted(barred))}"
     uid = f"steady-private-{hashlib.sha256(token.encode()).hexdigest()[:16]}@{s.hostname}"
 
     def render_private(rows: Sequence[FeedRow], now: datetime) -> bytes:
-        shown = [
-            r
-            for r in rows
-            if r.rsvp_status in (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
-        ]
+        shown = [r for r in rows if r.rsvp_status in feed_svc.ATTENDING]
         return _render(
             shown,
             now=now,
@@ -392,33 +373,22 @@ async def member_feed(request: Request) -> Response:
             barred=barred,
         )
 
-    return await _respond(request, scope, render_private, private=True, extra=extra)
+    return await _respond(request, selection, render_private, private=True, extra=extra)
 
 
 # --- the account page's calendar section ------------------------------------------------
 
 
-def feed_links(url: str) -> dict[str, str]:
-    """https://, webcal:// and Google "add by URL" forms of one feed URL."""
-    parts = urlsplit(url)
-    webcal = "webcal://" + parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
-    google = "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")
-    return {"https": url, "webcal": webcal, "google": google}
-
-
 async def account_feed_context(member_id: int) -> dict[str, Any]:
     """What `_account_feed.html` needs: the member's private feed links."""
-    row = await Member.select(Member.feed_token_version).where(Member.id == member_id).first()
-    version = int(row["feed_token_version"]) if row else 1
+    version = await feed_svc.feed_token_version(member_id)
     url = f"{get_settings().base_url}/me/calendar/{feed_token(member_id, version)}.ics"
-    return {"calendar_feed": feed_links(url)}
+    return {"calendar_feed": feed_svc.feed_links(url)}
 
 
 async def reset_feed(request: Request) -> Response:
     member = require_member(request, "/account")
-    await Member.update({Member.feed_token_version: Member.feed_token_version + 1}).where(
-        Member.id == member.id
-    )
+    await feed_svc.reset_feed_token(member.id)
     if not wants_fragment(request):
         return RedirectResponse("/account?calendar=reset#calendar", status_code=303)
     context = {**(await account_feed_context(member.id)), "calendar_reset": True}

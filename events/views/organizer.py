@@ -19,7 +19,6 @@ from events.forms.event import blank_form, form_from_event
 from events.parsing import path_id
 from events.services import clubs, listings
 from events.services import events_admin as admin
-from events.tables import EventStatus, Repeat
 from events.templating import render, wants_fragment
 from events.web import (
     event_context,
@@ -55,7 +54,7 @@ def form_page(
             "form": form,
             "errors": errors or {},
             "event": event,
-            "repeats": [r.value for r in Repeat],
+            "repeats": event_form.REPEATS,
             "activities": sorted(
                 set(ACTIVITY_CHOICES) | {a for a in club["activities"].split(",") if a}
             ),
@@ -93,7 +92,7 @@ async def edit_event(request: Request) -> Response:
     tz = club["timezone"]
     if request.method == "GET":
         return form_page(request, club=club, form=form_from_event(event, tz), event=event)
-    if event["status"] == EventStatus.cancelled.value:
+    if listings.is_cancelled(event):
         return form_page(
             request,
             club=club,
@@ -242,7 +241,7 @@ async def take_role(request: Request) -> Response:
     member = require_member(request, f"/events/{path_id(request)}")
     event = await load_event(request)
     role_id = path_id(request, "role_id")
-    if event["status"] == EventStatus.cancelled.value:
+    if listings.is_cancelled(event):
         return await event_page_with(request, event, "This event was cancelled.", 409)
     result = await admin.take_role(event["id"], role_id, member.id)
     if result == admin.TakeResult.missing:

@@ -10,12 +10,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import passwords
 from events.access import require_member
 from events.auth import end_session
 from events.forms import privacy_settings
-from events.services import privacy
-from events.tables import Member
+from events.services import accounts, privacy
 from events.templating import render
 from events.web import form_data
 
@@ -24,11 +22,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 async def settings_page(request: Request) -> Response:
     member = require_member(request)
-    row = (
-        await Member.select(Member.discreet, Member.reminders, Member.default_visibility)
-        .where(Member.id == member.id)
-        .first()
-    )
+    row = await privacy.privacy_prefs(member.id)
     saved = request.query_params.get("saved") == "1"
     return render(
         request, "account_settings.html", {"prefs": row, "saved": saved}, headers=NO_STORE
@@ -77,10 +71,7 @@ async def delete_page(request: Request) -> Response:
 async def delete_account(request: Request) -> Response:
     member = require_member(request, "/account/delete")
     form = await form_data(request)
-    row = await Member.select(Member.password_hash).where(Member.id == member.id).first()
-    ok = await passwords.verify_password_async(
-        form.get("password", "")[:200], row["password_hash"] if row else None
-    )
+    ok = await accounts.password_matches(member.id, form.get("password", "")[:200])
     if not ok or form.get("confirm") != "on":
         message = (
             "Enter your password to confirm."

@@ -13,7 +13,7 @@ import asyncio
 import time
 from dataclasses import dataclass, replace
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -176,6 +176,11 @@ class DevMailbox:
 
     async def close(self) -> None:
         return None
+
+    @staticmethod
+    async def latest(limit: int = 50) -> list[dict[str, Any]]:
+        """The newest mails kept, newest first (the /dev/mail page)."""
+        return await DevMail.select().order_by(DevMail.id, ascending=False).limit(limit)
 
 
 def transport_for(settings: Settings) -> Transport:
