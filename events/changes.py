@@ -11,7 +11,8 @@ channel for every other web process. A page the cache keeps carries the tags of 
   every page whose dependencies are not known;
 - `*`: everything (the answer whenever a change is not described more precisely).
 
-Code that changes data outside a request (tests' data builders, scripts) calls `announce`.
+Outside a request (scripts, tests' data builders) every `write_transaction()` that commits
+drops everything in this process's page stores and tells the other processes (`committed`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ _depends: ContextVar[set[str] | None] = ContextVar("steady_depends", default=Non
 
 class Invalidated(Protocol):
     origin: str
+    redis: Any
 
     def invalidate(self, tags: frozenset[str]) -> None: ...
 
@@ -131,6 +133,22 @@ async def publish(redis: Any, tags: Iterable[str], origin: str) -> None:
         await redis.publish(channel(redis), message(tags, origin))
     except Exception as exc:  # noqa: BLE001 - other processes' entries still expire by age
         log.warning("page change not published: %s", exc)
+
+
+async def committed() -> None:
+    """A write transaction committed. In a request the page cache applies what the services
+    recorded when the response leaves; outside one, nothing more precise is known: every page
+    store of this process drops everything now, and the other processes hear of it."""
+    if _recorded.get() is not None:
+        return
+    stores = list(_local)
+    if not stores:
+        return  # no web app in this process (a worker): no page kept here
+    everything = frozenset({EVERYTHING})
+    for store in stores:
+        store.invalidate(everything)
+    redis = next((s.redis for s in stores if s.redis is not None), None)
+    await publish(redis, everything, PROCESS_ORIGIN)
 
 
 async def announce(redis: Any, tags: Iterable[str] = (EVERYTHING,)) -> None:

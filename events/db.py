@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -15,6 +15,8 @@ from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
+
+from events import changes
 
 # Opt-in statement log (tests and benches): the engines append every statement they send.
 _statement_log: ContextVar[list[str] | None] = ContextVar("steady_statement_log", default=None)
@@ -38,17 +40,23 @@ def record_statements() -> Iterator[list[str]]:
         _statement_log.reset(token)
 
 
-def write_transaction() -> Any:
-    """A transaction that takes the write lock up front.
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[Any]:
+    """A transaction that takes the write lock up front, and tells the page cache once it
+    has committed (`changes.committed`).
 
     On SQLite that is BEGIN IMMEDIATE: concurrent writers queue on the busy timeout instead of
     failing with "database is locked" half-way through. On PostgreSQL a plain transaction;
-    row locks (SELECT ... FOR UPDATE, or a conditional UPDATE) serialize what must be serial.
+    row locks (`lock_row`, or a conditional UPDATE) serialize what must be serial.
     """
     engine = engine_finder()
     if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+        transaction = engine.transaction(transaction_type=TransactionType.immediate)
+    else:
+        transaction = engine.transaction()
+    async with transaction as running:
+        yield running
+    await changes.committed()
 
 
 def is_postgres() -> bool:
