@@ -93,7 +93,27 @@ class _Writer:
         self.connection: Any = None
 
 
-class KeptWriterTransaction(SQLiteTransaction):
+class _NotedTransaction:
+    """BEGIN, COMMIT and ROLLBACK reported to `record_statements()` like every other statement
+    (mixed in before one of Piccolo's transaction classes)."""
+
+    def _begin_text(self) -> str:
+        return "BEGIN"
+
+    async def begin(self) -> None:
+        _note_querystring(self._begin_text())
+        await super().begin()  # type: ignore[misc]
+
+    async def commit(self) -> None:
+        _note_querystring("COMMIT")
+        await super().commit()  # type: ignore[misc]
+
+    async def rollback(self) -> None:
+        _note_querystring("ROLLBACK")
+        await super().rollback()  # type: ignore[misc]
+
+
+class KeptWriterTransaction(_NotedTransaction, SQLiteTransaction):
     """IMMEDIATE and EXCLUSIVE transactions run on the engine's kept writer connection, one at a
     time per event loop; deferred ones keep Piccolo's connection per transaction."""
 
@@ -128,17 +148,8 @@ class KeptWriterTransaction(SQLiteTransaction):
             await self.engine._give_back_writer(self.connection)
         return exception is None
 
-    async def begin(self) -> None:
-        _note_querystring(f"BEGIN {self.transaction_type.value}")
-        await super().begin()
-
-    async def commit(self) -> None:
-        _note_querystring("COMMIT")
-        await super().commit()
-
-    async def rollback(self) -> None:
-        _note_querystring("ROLLBACK")
-        await super().rollback()
+    def _begin_text(self) -> str:
+        return f"BEGIN {self.transaction_type.value}"
 
 
 class ReusingSQLiteEngine(SQLiteEngine):
@@ -271,18 +282,8 @@ class ReusingSQLiteEngine(SQLiteEngine):
                 writer.connection = None
 
 
-class CountedPostgresTransaction(PostgresTransaction):
-    async def begin(self) -> None:
-        _note_querystring("BEGIN")
-        await super().begin()
-
-    async def commit(self) -> None:
-        _note_querystring("COMMIT")
-        await super().commit()
-
-    async def rollback(self) -> None:
-        _note_querystring("ROLLBACK")
-        await super().rollback()
+class CountedPostgresTransaction(_NotedTransaction, PostgresTransaction):
+    pass
 
 
 class CountedPostgresEngine(PostgresEngine):

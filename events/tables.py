@@ -42,6 +42,8 @@ CLUB_KIND_LABELS = {
 
 
 class Role(str, Enum):
+    """A member's place in a club: organizers run it and its events."""
+
     member = "member"
     organizer = "organizer"
 
@@ -55,30 +57,10 @@ class Visibility(str, Enum):
 
 
 class EventStatus(str, Enum):
+    """A cancelled event is kept, so calendars and attendees hear that it is off."""
+
     scheduled = "scheduled"
     cancelled = "cancelled"
-
-
-class Repeat(str, Enum):
-    none = "none"
-    weekly = "weekly"
-    biweekly = "biweekly"
-    monthly = "monthly"
-
-
-class RsvpStatus(str, Enum):
-    going = "going"
-    waitlisted = "waitlisted"
-    not_going = "not_going"
-
-
-class OutboxState(str, Enum):
-    pending = "pending"
-    sending = "sending"
-    sent = "sent"
-    failed = "failed"
-    # Not sent on purpose: what it was about changed before it went out (reason in last_error).
-    skipped = "skipped"
 
 
 class Member(Table):
@@ -122,6 +104,15 @@ class Membership(Table):
     greetable = Boolean(null=True, default=None)
 
 
+class Repeat(str, Enum):
+    """How a series repeats: the same weekday, or the same nth weekday of each month."""
+
+    none = "none"
+    weekly = "weekly"
+    biweekly = "biweekly"
+    monthly = "monthly"
+
+
 class Series(Table):
     """A repeating event: each occurrence is its own Event row pointing here."""
 
@@ -161,6 +152,14 @@ class Event(Table):
     created_by = ForeignKey(references=Member, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class RsvpStatus(str, Enum):
+    """A member's answer: a place, a place in line for one, or no."""
+
+    going = "going"
+    waitlisted = "waitlisted"
+    not_going = "not_going"
 
 
 class Rsvp(Table):
@@ -223,6 +222,17 @@ class Report(Table):
     reason = Text(default="")
     resolved = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OutboxState(str, Enum):
+    """Where a mail is on its way: written, being sent, sent, given up, or not needed."""
+
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    # Not sent on purpose: what it was about changed before it went out (reason in last_error).
+    skipped = "skipped"
 
 
 class Outbox(Table):

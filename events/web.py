@@ -3,17 +3,20 @@ POST, and loading the club or event a URL names (a 404 when there is none)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from events.access import require_member, require_organizer
 from events.auth import CurrentMember, current_member
 from events.parsing import path_id
 from events.services import clubs, listings, pages
 
+Endpoint = Callable[[Request], Awaitable[Response]]
 EVENT_GONE = "We couldn't find that event. It may have been removed."
 
 
@@ -21,6 +24,11 @@ async def form_data(request: Request) -> dict[str, str]:
     """The posted text fields (files and repeated names aside: the last value counts)."""
     form = await request.form()
     return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+def post(path: str, endpoint: Endpoint, name: str | None = None) -> Route:
+    """A route that takes form POSTs only."""
+    return Route(path, endpoint, methods=["POST"], name=name)
 
 
 def see_other(url: str) -> RedirectResponse:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from events.forms.fields import Errors, length, one_line
+from events.forms.fields import Errors, Text, one_line
 
-REASON_MAX = 300
+REASON = Text("reason", "reason", 300)
 
 
 @dataclass
@@ -19,6 +19,6 @@ class Cancel:
 
 def parse(data: Mapping[str, str]) -> tuple[Cancel, Errors]:
     errors: Errors = {}
-    reason = length(errors, "reason", one_line(data, "reason"), label="reason", limit=REASON_MAX)
+    reason = REASON.check(errors, one_line(data, "reason"))
     dates = "following" if data.get("scope") == "following" else "one"
     return Cancel(reason, dates), errors

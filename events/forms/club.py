@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from events import timefmt
-from events.forms.fields import Errors, choice, length, multiline, one_line
+from events.forms.fields import Errors, Text, choice, multiline, one_line
 from events.markdown import MAX_SOURCE
 from events.tables import ClubKind
 
-NAME_MAX = 100
-ACTIVITIES_MAX = 255
-WELCOME_MAX = 2_000
+NAME = Text("name", "name", 100, "Give the club a name.")
+ACTIVITIES = Text("activities", "list of activities", 255)
+DESCRIPTION = Text("description", "description", MAX_SOURCE)
+WELCOME = Text("welcome_message", "welcome message", 2_000)
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
 RESERVED_SLUGS = {"new", "edit", "team", "join", "leave", "welcome", "calendar"}
 ACTIVITY_RE = re.compile(r"[^a-z0-9 /-]+")
@@ -58,9 +59,7 @@ def parse(data: Mapping[str, str], *, new: bool) -> tuple[ClubForm, Errors]:
         welcome_message=multiline(data, "welcome_message"),
     )
     errors: Errors = {}
-    length(
-        errors, "name", form.name, label="name", limit=NAME_MAX, required="Give the club a name."
-    )
+    NAME.check(errors, form.name)
     if new:
         if not form.slug:
             form.slug = slugify(form.name)
@@ -75,11 +74,9 @@ def parse(data: Mapping[str, str], *, new: bool) -> tuple[ClubForm, Errors]:
         {k.value for k in ClubKind},
         message="Choose what kind of group this is.",
     )
-    length(errors, "activities", form.activities, label="list of activities", limit=ACTIVITIES_MAX)
-    length(errors, "description", form.description, label="description", limit=MAX_SOURCE)
+    ACTIVITIES.check(errors, form.activities)
+    DESCRIPTION.check(errors, form.description)
     if not timefmt.is_zone(form.timezone):
         errors["timezone"] = "Choose a time zone from the list, e.g. America/Denver."
-    length(
-        errors, "welcome_message", form.welcome_message, label="welcome message", limit=WELCOME_MAX
-    )
+    WELCOME.check(errors, form.welcome_message)
     return form, errors

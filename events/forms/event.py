@@ -15,10 +15,10 @@ from urllib.parse import urlsplit
 from events import recurrence
 from events.forms.fields import (
     Errors,
+    Text,
     date_in_zone,
     dst_message,
     integer,
-    length,
     multiline,
     one_line,
 )
@@ -26,12 +26,12 @@ from events.parsing import parse_date, parse_int
 from events.tables import Repeat
 from events.timefmt import iso_local, to_utc, utcnow
 
-TITLE_MAX = 120
-DESCRIPTION_MAX = 10_000
-LOCATION_MAX = 200
-HINT_MAX = 120
-ATTESTATION_MAX = 120
-ACTIVITY_MAX = 40
+TITLE = Text("title", "title", 120, "Please give the event a title.")
+ACTIVITY = Text("activity", "activity", 40)
+LOCATION = Text("location", "place", 200)
+HINT = Text("location_hint", "public hint", 120)
+DESCRIPTION = Text("description", "description", 10_000)
+ATTESTATION = Text("attestation", "attestation", 120)
 URL_MAX = 500
 CAPACITY_MAX = 10_000
 GUESTS_MAX = 5
@@ -140,16 +140,8 @@ def parse(
     form = raw_form(data)
     errors: Errors = {}
 
-    title = length(
-        errors,
-        "title",
-        one_line(data, "title"),
-        label="title",
-        limit=TITLE_MAX,
-        required="Please give the event a title.",
-    )
-    activity = one_line(data, "activity").lower()
-    length(errors, "activity", activity, label="activity", limit=ACTIVITY_MAX)
+    title = TITLE.check(errors, one_line(data, "title"))
+    activity = ACTIVITY.check(errors, one_line(data, "activity").lower())
 
     local_start = date_in_zone(
         errors, "starts_at", form["starts_at"], tz, missing="Please give a start date and time."
@@ -169,22 +161,18 @@ def parse(
                 "That start time has already passed." if new else "You can't move it into the past."
             )
 
-    location = one_line(data, "location")
-    length(errors, "location", location, label="place", limit=LOCATION_MAX)
-    location_hint = one_line(data, "location_hint")
-    length(errors, "location_hint", location_hint, label="public hint", limit=HINT_MAX)
+    location = LOCATION.check(errors, one_line(data, "location"))
+    location_hint = HINT.check(errors, one_line(data, "location_hint"))
     online_url = _online_url(errors, form["online_url"])
     capacity = _capacity(errors, form["capacity"])
-    description = multiline(data, "description")
-    length(errors, "description", description, label="description", limit=DESCRIPTION_MAX)
+    description = DESCRIPTION.check(errors, multiline(data, "description"))
     guests_allowed = integer(
         errors, "guests_allowed", form["guests_allowed"], 0, GUESTS_MAX, label="Guests per RSVP"
     )
     # A start already refused (in the past) gives the deadline nothing to be measured from.
     start_for_deadline = None if "starts_at" in errors else local_start
     deadline_before = _deadline_before(errors, form["rsvp_deadline"], start_for_deadline, tz)
-    attestation = one_line(data, "attestation")
-    length(errors, "attestation", attestation, label="attestation", limit=ATTESTATION_MAX)
+    attestation = ATTESTATION.check(errors, one_line(data, "attestation"))
     dates = form["scope"] if form["scope"] in DATE_CHOICES else "one"
 
     repeat = Repeat.none

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from events.forms.fields import Errors, length, multiline, one_line
+from events.forms.fields import Errors, Text, multiline, one_line
 
-SUBJECT_MAX = 150
-BODY_MAX = 5_000
+SUBJECT = Text("subject", "subject", 150, "Please write a subject.")
+BODY = Text("body", "message", 5_000, "Please write a message.")
 
 
 @dataclass
@@ -30,22 +30,8 @@ class EventMessage:
 def parse(data: Mapping[str, str]) -> tuple[EventMessage, Errors]:
     errors: Errors = {}
     values = EventMessage(
-        subject=length(
-            errors,
-            "subject",
-            one_line(data, "subject"),
-            label="subject",
-            limit=SUBJECT_MAX,
-            required="Please write a subject.",
-        ),
-        body=length(
-            errors,
-            "body",
-            multiline(data, "body"),
-            label="message",
-            limit=BODY_MAX,
-            required="Please write a message.",
-        ),
+        subject=SUBJECT.check(errors, one_line(data, "subject")),
+        body=BODY.check(errors, multiline(data, "body")),
         include_waitlist=bool(data.get("include_waitlist")),
     )
     return values, errors

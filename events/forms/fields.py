@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from events import passwords
@@ -57,21 +58,23 @@ def too_long(label: str, limit: int, value: str) -> str:
     return f"Keep {subject} to {limit:,} characters (it has {len(value):,})."
 
 
-def length(
-    errors: Errors,
-    name: str,
-    value: str,
-    *,
-    label: str,
-    limit: int,
-    required: str | None = None,
-) -> str:
-    """`value` back; an error when it is empty and `required` (that message), or too long."""
-    if not value and required:
-        errors[name] = required
-    elif len(value) > limit:
-        errors[name] = too_long(label, limit, value)
-    return value
+@dataclass(frozen=True)
+class Text:
+    """A text field's rule: `name` keys its error, `label` names it in the message, `limit` is
+    its longest length, and `required` the message when it is empty (None: may be empty)."""
+
+    name: str
+    label: str
+    limit: int
+    required: str | None = None
+
+    def check(self, errors: Errors, value: str) -> str:
+        """`value` back, with an error when it is missing or too long."""
+        if not value and self.required:
+            errors[self.name] = self.required
+        elif len(value) > self.limit:
+            errors[self.name] = too_long(self.label, self.limit, value)
+        return value
 
 
 def integer(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from events.forms.fields import Errors, choice, length, multiline
+from events.forms.fields import Errors, Text, choice, multiline
 
-REASON_MAX = 1_000
+REASON = Text("reason", "reason", 1_000)
 KINDS = ("event", "member")
 
 
@@ -29,6 +29,5 @@ def parse(data: Mapping[str, str]) -> tuple[ReportForm, Errors]:
         KINDS,
         message="Choose whether you are reporting an event or a member.",
     )
-    reason = multiline(data, "reason")
-    length(errors, "reason", reason, label="reason", limit=REASON_MAX)
+    reason = REASON.check(errors, multiline(data, "reason"))
     return ReportForm(kind or "", data.get("subject_id"), reason), errors

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from events.forms.fields import Errors, integer, length, one_line
+from events.forms.fields import Errors, Text, integer, one_line
 
-NAME_MAX = 60
+NAME = Text("role_name", "role name", 60, "Name the role, e.g. Greeter.")
 SPOTS_MAX = 50
 
 
@@ -19,14 +19,7 @@ class Role:
 
 def parse(data: Mapping[str, str]) -> tuple[Role, Errors]:
     errors: Errors = {}
-    name = length(
-        errors,
-        "role_name",
-        one_line(data, "name"),
-        label="role name",
-        limit=NAME_MAX,
-        required="Name the role, e.g. Greeter.",
-    )
+    name = NAME.check(errors, one_line(data, "name"))
     spots = integer(
         errors, "role_spots", str(data.get("spots", "")), 1, SPOTS_MAX, label="Spots", default=1
     )

@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from events.forms.fields import Errors, is_email, length, new_password, normalize_email, one_line
+from events.forms.fields import Errors, Text, is_email, new_password, normalize_email, one_line
 
-DISPLAY_NAME_MAX = 60
+DISPLAY_NAME = Text(
+    "display_name",
+    "display name",
+    60,
+    "Choose a display name: a first name or a nickname is enough.",
+)
 
 
 @dataclass
@@ -26,13 +31,6 @@ def parse(data: Mapping[str, str]) -> tuple[SignupForm, Errors]:
     errors: Errors = {}
     if not is_email(form.email):
         errors["email"] = "Enter an email address like name@example.com."
-    length(
-        errors,
-        "display_name",
-        form.display_name,
-        label="display name",
-        limit=DISPLAY_NAME_MAX,
-        required="Choose a display name: a first name or a nickname is enough.",
-    )
+    DISPLAY_NAME.check(errors, form.display_name)
     new_password(errors, "password", form.password)
     return form, errors

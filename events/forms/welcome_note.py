@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from events.forms.fields import Errors, length, multiline
+from events.forms.fields import Errors, Text, multiline
 
-NOTE_MAX = 500
+# An empty label: the message says "Keep it to 500 characters".
+NOTE = Text("message", "", 500, "Write a few words first.")
 
 
 def parse(data: Mapping[str, str]) -> tuple[str, Errors]:
     errors: Errors = {}
-    text = length(
-        errors,
-        "message",
-        multiline(data, "message"),
-        label="",
-        limit=NOTE_MAX,
-        required="Write a few words first.",
-    )
+    text = NOTE.check(errors, multiline(data, "message"))
     return text, errors

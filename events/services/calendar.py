@@ -277,8 +277,8 @@ def assemble(
     return b"".join(parts)
 
 
-# Fields that decide a VEVENT's bytes: the cache key, so a stale entry cannot be served.
-_VEVENT_KEYS = (
+# The event's own columns a VEVENT shows.
+VEVENT_FIELDS = (
     "id",
     "title",
     "starts_at",
@@ -293,9 +293,9 @@ _VEVENT_KEYS = (
     "sequence",
     "created_at",
     "updated_at",
-    "club_timezone",
-    "club_name",
 )
+# Fields that decide a VEVENT's bytes: the cache key, so a stale entry cannot be served.
+_VEVENT_KEYS = (*VEVENT_FIELDS, "club_timezone", "club_name")
 
 
 def vevent_ics(

@@ -12,6 +12,8 @@ from events.tables import Outbox, OutboxState
 from events.timefmt import utcnow
 
 LIST_MAX = 200
+# The outbox columns the list shows (never the payload: it may hold a mailed link's token).
+SHOWN = ("id", "kind", "attempts", "last_error", "created_at")
 
 
 def _in_clubs(club_ids: list[int]) -> Or:
@@ -22,11 +24,7 @@ async def failed_rows(club_ids: list[int]) -> list[dict[str, Any]]:
     """The latest failed mails of these clubs, newest first."""
     rows = (
         await Outbox.select(
-            Outbox.id,
-            Outbox.kind,
-            Outbox.attempts,
-            Outbox.last_error,
-            Outbox.created_at,
+            *(getattr(Outbox, name) for name in SHOWN),
             Outbox.recipient.display_name.as_alias("recipient_name"),
             Outbox.event.id.as_alias("event_id"),
             Outbox.event.title.as_alias("event_title"),

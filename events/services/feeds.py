@@ -18,7 +18,7 @@ from piccolo.columns import Column
 from piccolo.query.functions.aggregate import Max
 
 from events import timefmt
-from events.services import listings
+from events.services import calendar, listings
 from events.tables import Event, EventStatus, Member, Membership, Rsvp, RsvpStatus
 from events.timefmt import as_utc
 
@@ -35,23 +35,8 @@ LONGEST_EVENT = timedelta(days=8)
 MAX_BYTES = 1_000_000
 CANCELLED = EventStatus.cancelled.value
 
-EVENT_FIELDS = (
-    "id",
-    "title",
-    "starts_at",
-    "ends_at",
-    "location",
-    "location_hint",
-    "online_url",
-    "details_for_attendees_only",
-    "description",
-    "status",
-    "cancel_reason",
-    "cancelled_at",
-    "sequence",
-    "created_at",
-    "updated_at",
-)
+# What a feed renders (calendar.VEVENT_FIELDS), and when a cancelled event leaves the window.
+EVENT_FIELDS = (*calendar.VEVENT_FIELDS, "cancelled_at")
 PROBE_FIELDS = ("id", "starts_at", "ends_at", "status", "sequence", "updated_at")
 CLUB_FIELDS = ("slug", "name", "timezone", "kind", "updated_at")
 

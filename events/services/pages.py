@@ -550,6 +550,11 @@ class AccountPage(_Page):
     feed_token_version: int
 
 
+def _club_names(row: dict[str, Any], name: str = "t3", slug: str = "t2") -> dict[str, Any]:
+    """The club of a row of the account page's lists: its name and slug."""
+    return {"club_name": row[name], "club_slug": row[slug]}
+
+
 async def account_page(member: int, now: datetime | None = None) -> AccountPage:
     """One statement: the member's settings, upcoming RSVPs, clubs and welcome notes."""
     current = now or timefmt.utcnow()
@@ -632,13 +637,7 @@ async def account_page(member: int, now: datetime | None = None) -> AccountPage:
         ],
         clubs=[{"role": c["t1"], "slug": c["t2"], "name": c["t3"]} for c in clubs],
         club_welcomes=[
-            {
-                "club_name": c["t3"],
-                "club_slug": c["t2"],
-                "welcome_message": c["t5"],
-                "joined_at": c["ts1"],
-            }
-            for c in welcomes
+            {**_club_names(c), "welcome_message": c["t5"], "joined_at": c["ts1"]} for c in welcomes
         ],
         welcome_notes=[
             {
@@ -646,16 +645,14 @@ async def account_page(member: int, now: datetime | None = None) -> AccountPage:
                 "message": n["t1"],
                 "created_at": n["ts1"],
                 "author_name": n["t2"],
-                "club_name": n["t3"],
-                "club_slug": n["t4"],
+                **_club_names(n, slug="t4"),
             }
             for n in lists["note"]
         ],
         allow_greetings=_flag(me["b1"]),
         greeting_choices=[
             {
-                "club_name": c["t3"],
-                "club_slug": c["t2"],
+                **_club_names(c),
                 "kind": c["t4"],
                 "greetable": c["b1"],
                 "listed": greetings.choice_of({"greetable": c["b1"]}, c["t4"]),

@@ -76,11 +76,7 @@ async def open_reports(club_id: int) -> list[dict[str, Any]]:
     """The club's unresolved reports, oldest first, each with what it is about."""
     rows = (
         await Report.select(
-            Report.id,
-            Report.subject_kind,
-            Report.subject_id,
-            Report.reason,
-            Report.created_at,
+            *Report.all_columns(exclude=[Report.club, Report.reporter, Report.resolved]),
             Report.reporter.display_name.as_alias("reporter_name"),
         )
         .where((Report.club == club_id) & Report.resolved.eq(False))

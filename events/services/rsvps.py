@@ -357,7 +357,8 @@ async def respond(
         if response == "no":
             outcome = await _say_no(event, member_id, mine, facts, now)
         else:
-            outcome = await _say_yes_checked(
+            _check_yes(event, mine, guests, attested)
+            outcome = await _say_yes(
                 event, member_id, mine, guests, attested, visibility, facts, now
             )
             if (
@@ -390,16 +391,10 @@ async def respond(
     return outcome
 
 
-async def _say_yes_checked(
-    event: dict[str, Any],
-    member_id: int,
-    mine: dict[str, Any] | None,
-    guests: int,
-    attested: bool,
-    visibility: str | None,
-    facts: dict[str, Any],
-    now: datetime,
-) -> Outcome:
+def _check_yes(
+    event: dict[str, Any], mine: dict[str, Any] | None, guests: int, attested: bool
+) -> None:
+    """Raises RsvpRefused for more guests than the event takes, or a missing attestation."""
     if not 0 <= guests <= event["guests_allowed"]:
         allowed = event["guests_allowed"]
         raise RsvpRefused(
@@ -409,7 +404,6 @@ async def _say_yes_checked(
         )
     if event["attestation"] and not attested and (mine is None or mine["status"] == NOT_GOING):
         raise RsvpRefused(f"Please confirm: {event['attestation']}")
-    return await _say_yes(event, member_id, mine, guests, attested, visibility, facts, now)
 
 
 async def _say_no(

@@ -21,7 +21,7 @@ from events.services import clubs as svc
 from events.services import greetings as greet
 from events.services import pages
 from events.templating import render, wants_fragment
-from events.web import form_data, load_club, organizer_club
+from events.web import form_data, load_club, organizer_club, post
 
 NOTE_LIMIT = (10, 3600)  # welcome notes per author per hour
 
@@ -333,26 +333,16 @@ async def greetings(request: Request) -> Response:
 routes = [
     Route("/clubs", directory, name="clubs"),
     Route("/clubs/new", new_club_form, methods=["GET"], name="club_new"),
-    Route("/clubs/new", create_club, methods=["POST"]),
+    post("/clubs/new", create_club),
     Route("/clubs/{slug:str}", club_page, name="club"),
-    Route("/clubs/{slug:str}/join", join, methods=["POST"], name="club_join"),
-    Route("/clubs/{slug:str}/leave", leave, methods=["POST"], name="club_leave"),
-    Route("/clubs/{slug:str}/welcome", welcome, methods=["POST"], name="club_welcome"),
-    Route("/clubs/{slug:str}/greeting", greeting_choice, methods=["POST"], name="club_greeting"),
+    post("/clubs/{slug:str}/join", join, "club_join"),
+    post("/clubs/{slug:str}/leave", leave, "club_leave"),
+    post("/clubs/{slug:str}/welcome", welcome, "club_welcome"),
+    post("/clubs/{slug:str}/greeting", greeting_choice, "club_greeting"),
     Route("/clubs/{slug:str}/edit", edit_club_form, methods=["GET"], name="club_edit"),
-    Route("/clubs/{slug:str}/edit", edit_club, methods=["POST"]),
+    post("/clubs/{slug:str}/edit", edit_club),
     Route("/clubs/{slug:str}/team", team_page, methods=["GET"], name="club_team"),
-    Route(
-        "/clubs/{slug:str}/team/{member_id:int}/{action:str}",
-        team_action,
-        methods=["POST"],
-        name="club_team_action",
-    ),
-    Route(
-        "/account/notes/{id:int}/{action:str}",
-        note_action,
-        methods=["POST"],
-        name="note_action",
-    ),
-    Route("/account/greetings", greetings, methods=["POST"], name="greetings"),
+    post("/clubs/{slug:str}/team/{member_id:int}/{action:str}", team_action, "club_team_action"),
+    post("/account/notes/{id:int}/{action:str}", note_action, "note_action"),
+    post("/account/greetings", greetings, "greetings"),
 ]

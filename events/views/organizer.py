@@ -26,6 +26,7 @@ from events.web import (
     load_club,
     load_event,
     organizer_event,
+    post,
     see_other,
 )
 
@@ -263,35 +264,13 @@ async def leave_role(request: Request) -> Response:
 routes = [
     Route("/clubs/{slug:str}/events/new", new_event, methods=["GET", "POST"], name="event_new"),
     Route("/events/{id:int}/edit", edit_event, methods=["GET", "POST"], name="event_edit"),
-    Route("/events/{id:int}/cancel", cancel_event, methods=["POST"], name="event_cancel"),
+    post("/events/{id:int}/cancel", cancel_event, "event_cancel"),
     Route("/events/{id:int}/attendees", attendees, name="event_attendees"),
-    Route(
-        "/events/{id:int}/attendees/{rsvp_id:int}/checkin",
-        check_in,
-        methods=["POST"],
-        name="rsvp_checkin",
-    ),
-    Route(
-        "/events/{id:int}/attendees/{rsvp_id:int}/uncheckin",
-        check_in,
-        methods=["POST"],
-        name="rsvp_uncheckin",
-    ),
-    Route("/events/{id:int}/message", message, methods=["POST"], name="event_message"),
-    Route("/events/{id:int}/roles", add_role, methods=["POST"], name="role_add"),
-    Route(
-        "/events/{id:int}/roles/{role_id:int}/remove",
-        remove_role,
-        methods=["POST"],
-        name="role_remove",
-    ),
-    Route(
-        "/events/{id:int}/roles/{role_id:int}/take", take_role, methods=["POST"], name="role_take"
-    ),
-    Route(
-        "/events/{id:int}/roles/{role_id:int}/leave",
-        leave_role,
-        methods=["POST"],
-        name="role_leave",
-    ),
+    post("/events/{id:int}/attendees/{rsvp_id:int}/checkin", check_in, "rsvp_checkin"),
+    post("/events/{id:int}/attendees/{rsvp_id:int}/uncheckin", check_in, "rsvp_uncheckin"),
+    post("/events/{id:int}/message", message, "event_message"),
+    post("/events/{id:int}/roles", add_role, "role_add"),
+    post("/events/{id:int}/roles/{role_id:int}/remove", remove_role, "role_remove"),
+    post("/events/{id:int}/roles/{role_id:int}/take", take_role, "role_take"),
+    post("/events/{id:int}/roles/{role_id:int}/leave", leave_role, "role_leave"),
 ]

@@ -15,7 +15,7 @@ from events.forms import report
 from events.parsing import parse_id, path_id
 from events.services import reports as svc
 from events.templating import render
-from events.web import form_data, load_club, organizer_club
+from events.web import form_data, load_club, organizer_club, post
 
 REPORT_LIMIT = (10, 3600)  # reports per member per hour
 
@@ -28,7 +28,7 @@ def form_context(club: dict[str, Any], data: dict[str, str], **extra: Any) -> di
         "form": {
             "subject_kind": kind if kind in report.KINDS else "",
             "subject_id": subject_text(kind, data.get("subject_id")),
-            "reason": data.get("reason", "")[: report.REASON_MAX * 2],
+            "reason": data.get("reason", "")[: report.REASON.limit * 2],
         },
         "error": "",
         "back": back_link(club, data),
@@ -100,12 +100,7 @@ async def resolve(request: Request) -> Response:
 
 routes = [
     Route("/clubs/{slug:str}/report", report_form, methods=["GET"], name="club_report_form"),
-    Route("/clubs/{slug:str}/report", file_report, methods=["POST"], name="club_report"),
+    post("/clubs/{slug:str}/report", file_report, "club_report"),
     Route("/clubs/{slug:str}/reports", report_list, methods=["GET"], name="club_reports"),
-    Route(
-        "/clubs/{slug:str}/reports/{id:int}/resolve",
-        resolve,
-        methods=["POST"],
-        name="club_report_resolve",
-    ),
+    post("/clubs/{slug:str}/reports/{id:int}/resolve", resolve, "club_report_resolve"),
 ]
