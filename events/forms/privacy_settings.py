@@ -13,7 +13,15 @@ from events.tables import Visibility
 class PrivacySettings:
     discreet: bool
     reminders: bool
-    default_visibility: str
+    default_visibility: Visibility
+
+    def as_row(self) -> dict[str, object]:
+        """The settings as the page shows them (like a member row)."""
+        return {
+            "discreet": self.discreet,
+            "reminders": self.reminders,
+            "default_visibility": self.default_visibility.value,
+        }
 
 
 def parse(data: Mapping[str, str]) -> tuple[PrivacySettings, Errors]:
@@ -29,6 +37,6 @@ def parse(data: Mapping[str, str]) -> tuple[PrivacySettings, Errors]:
     values = PrivacySettings(
         discreet=data.get("discreet") == "on",
         reminders=data.get("reminders") == "on",
-        default_visibility=visibility or Visibility.initials.value,
+        default_visibility=Visibility(visibility or Visibility.initials.value),
     )
     return values, errors

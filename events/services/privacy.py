@@ -14,6 +14,7 @@ from typing import Any
 from piccolo_api.session_auth.tables import SessionsBase
 
 from events.db import write_transaction
+from events.forms.privacy_settings import PrivacySettings
 from events.services import outbox
 from events.tables import (
     DevMail,
@@ -40,19 +41,13 @@ class SoleOrganizerError(Exception):
         self.clubs = clubs
 
 
-async def update_settings(
-    member_id: int,
-    *,
-    discreet: bool,
-    reminders: bool,
-    default_visibility: str,
-) -> None:
-    visibility = Visibility(default_visibility).value  # ValueError for anything else
+async def update_settings(member_id: int, prefs: PrivacySettings) -> None:
+    """Save what `forms.privacy_settings` read."""
     await Member.update(
         {
-            Member.discreet: discreet,
-            Member.reminders: reminders,
-            Member.default_visibility: visibility,
+            Member.discreet: prefs.discreet,
+            Member.reminders: prefs.reminders,
+            Member.default_visibility: prefs.default_visibility.value,
         }
     ).where(Member.id == member_id)
 

@@ -4,7 +4,6 @@ account deletion."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -36,16 +35,11 @@ async def save_settings(request: Request) -> Response:
         return render(
             request,
             "account_settings.html",
-            {"prefs": asdict(prefs), "error": errors["default_visibility"]},
+            {"prefs": prefs.as_row(), "error": errors["default_visibility"]},
             status_code=422,
             headers=NO_STORE,
         )
-    await privacy.update_settings(
-        member.id,
-        discreet=prefs.discreet,
-        reminders=prefs.reminders,
-        default_visibility=prefs.default_visibility,
-    )
+    await privacy.update_settings(member.id, prefs)
     return RedirectResponse("/account/settings?saved=1", status_code=303)
 
 
