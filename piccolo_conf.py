@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
 
 from events.db import CountedPostgresEngine, ReusingSQLiteEngine
-from events.settings import DEFAULT_DATABASE_URL
+from events.settings import database_url
 
 
 def engine_from_url(url: str) -> SQLiteEngine | PostgresEngine:
@@ -20,19 +19,11 @@ def engine_from_url(url: str) -> SQLiteEngine | PostgresEngine:
         # timeout: a busy database makes a writer wait, rather than fail at once.
         return ReusingSQLiteEngine(path=path, timeout=30)
     if parts.scheme in ("postgres", "postgresql"):
-        return CountedPostgresEngine(
-            config={
-                "host": parts.hostname or "127.0.0.1",
-                "port": parts.port or 5432,
-                "user": unquote(parts.username or "postgres"),
-                "password": unquote(parts.password or ""),
-                "database": parts.path.lstrip("/") or "postgres",
-            },
-            log_queries=False,
-        )
+        # asyncpg reads the URL itself (user, password, host, port, database, ?sslmode=...).
+        return CountedPostgresEngine(config={"dsn": url}, log_queries=False)
     raise ValueError(f"DATABASE_URL: unsupported scheme {parts.scheme!r}")
 
 
-DB = engine_from_url(os.environ.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+DB = engine_from_url(database_url())
 
 APP_REGISTRY = AppRegistry(apps=["events.piccolo_app", "piccolo_api.session_auth.piccolo_app"])

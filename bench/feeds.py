@@ -73,9 +73,11 @@ async def seed(count: int) -> None:
 async def render_figures(repeat: int) -> dict[str, float]:
     from events import timefmt
     from events.services import listings
+    from events.settings import get_settings
     from events.views import feeds
 
     selection = feeds.FeedSelection(key="bench", filters=None)
+    settings = get_settings()
     figures: dict[str, list[float]] = {"probe": [], "query": [], "render": []}
     rows: list = []
     body = b""
@@ -85,11 +87,14 @@ async def render_figures(repeat: int) -> dict[str, float]:
         t0 = time.perf_counter()
         await listings.activity_names()
         dropped = await selection.dropped_since(now)
-        feeds.fingerprint_validators(selection, await selection.fingerprint(now), dropped)
+        fingerprint = await selection.fingerprint(now)
+        feeds.fingerprint_validators(selection, fingerprint, dropped, base_url=settings.base_url)
         t1 = time.perf_counter()
-        rows = await selection.rows(feeds._EVENT_FIELDS, now)
+        rows = await selection.rows(feeds.feed_svc.EVENT_FIELDS, now)
         t2 = time.perf_counter()
-        body = feeds._render(rows, name="Steady: all events", uid="bench@localhost")
+        body = feeds._render(
+            rows, settings=settings, name="Steady: all events", uid="bench@localhost"
+        )
         t3 = time.perf_counter()
         if n == 0:
             cold = (t3 - t2) * 1000

@@ -25,6 +25,7 @@ from events.redis_conn import arq_pool, redis_client
 from events.routes import build_routes
 from events.security import SecurityHeadersMiddleware
 from events.settings import Settings, get_settings
+from events.tokens import Tokens
 from events.views.errors import http_exception, server_error
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             store=page_store,
             allowed_host=settings.hostname if settings.is_prod else None,
         ),
-        Middleware(SecurityHeadersMiddleware),
+        Middleware(SecurityHeadersMiddleware, hsts=settings.is_prod),
         Middleware(
             GZipMiddleware,
             minimum_size=600,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         max_body_size=MAX_BODY,
     )
     app.state.settings = settings
+    app.state.tokens = Tokens(settings.secret_key)
     app.state.page_store = page_store
     app.state.redis = None
     app.state.arq = None

@@ -16,7 +16,7 @@ from starlette.authentication import AuthCredentials, AuthenticationBackend, Bas
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 
-from events.settings import get_settings
+from events.settings import settings_of
 
 SESSION_COOKIE = "steady_session"
 SESSION_IDLE = timedelta(days=14)
@@ -91,7 +91,7 @@ class SessionBackend(AuthenticationBackend):
         return AuthCredentials(), Anonymous()
 
 
-async def start_session(response: Response, member_id: int) -> None:
+async def start_session(request: Request, response: Response, member_id: int) -> None:
     now = datetime.now()
     session = await SessionsBase.create_session(
         user_id=member_id, expiry_date=now + SESSION_IDLE, max_expiry_date=now + SESSION_MAX
@@ -102,7 +102,7 @@ async def start_session(response: Response, member_id: int) -> None:
         max_age=int(SESSION_MAX.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=get_settings().secure_cookies,
+        secure=settings_of(request).secure_cookies,
     )
 
 
@@ -111,7 +111,7 @@ async def end_session(request: Request, response: Response) -> None:
     if token:
         await SessionsBase.remove_session(token)
     response.delete_cookie(
-        SESSION_COOKIE, httponly=True, samesite="lax", secure=get_settings().secure_cookies
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=settings_of(request).secure_cookies
     )
 
 

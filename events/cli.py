@@ -129,7 +129,7 @@ def cmd_dev(args: argparse.Namespace) -> None:
             embedded.stop()
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="steady", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser(
@@ -146,7 +146,11 @@ def main(argv: list[str] | None = None) -> None:
     seed = sub.add_parser("seed", help="create demo data")
     seed.add_argument("--demo", action="store_true")
     seed.set_defaults(func=cmd_seed)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     try:
         get_settings()
     except ConfigError as exc:

@@ -17,7 +17,6 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from events import ratelimit
-from events.settings import get_settings
 
 PAIR_LIMIT = (10, 300)  # failures per account and address in 5 minutes
 ADDRESS_LIMIT = (20, 300)  # failures per address, whatever the accounts, in 5 minutes
@@ -25,14 +24,14 @@ ACCOUNT_LIMIT = (20, 3600)  # failures per account from unfamiliar addresses in 
 KNOWN_FOR = 90 * 86400  # an address stays familiar for 90 days after a sign-in from it
 
 
-def _digest(text: str) -> str:
+def _digest(secret_key: str, text: str) -> str:
     # Keyed, so the stored digests of addresses cannot be reversed by trying every IPv4 address.
-    key = get_settings().secret_key.encode()
+    key = secret_key.encode()
     return hmac.new(key, f"steady:login-known:{text}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _known_key(email: str) -> str:
-    return f"rl:known:{_digest(email)}"
+def _known_key(secret_key: str, email: str) -> str:
+    return f"rl:known:{_digest(secret_key, email)}"
 
 
 @dataclass
@@ -43,6 +42,7 @@ class LoginAttempt:
     redis: Redis | None
     email: str
     address: str
+    secret_key: str = field(repr=False)
     retry_after: int = 0
     unfamiliar: bool = False
     _hits: list[ratelimit.Hit] = field(default_factory=list)
@@ -75,10 +75,10 @@ class LoginAttempt:
         await ratelimit.forget(self.redis, self._hits)
         if self.redis is None:
             return
-        key = _known_key(self.email)
+        key = _known_key(self.secret_key, self.email)
         try:
             async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.sadd(key, _digest(self.address))
+                pipe.sadd(key, _digest(self.secret_key, self.address))
                 pipe.expire(key, KNOWN_FOR)
                 await pipe.execute()
         except (RedisError, OSError):
@@ -88,6 +88,7 @@ class LoginAttempt:
         if self.redis is None:
             return True
         try:
-            return bool(await self.redis.sismember(_known_key(self.email), _digest(self.address)))
+            known = _known_key(self.secret_key, self.email)
+            return bool(await self.redis.sismember(known, _digest(self.secret_key, self.address)))
         except (RedisError, OSError):
             return True

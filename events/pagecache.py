@@ -35,14 +35,14 @@ import secrets
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from events import changes
+from events import changes, conditional
 from events.auth import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
@@ -101,22 +101,6 @@ def page_tags(path: str, declared: set[str]) -> frozenset[str]:
     return frozenset({changes.LISTINGS})
 
 
-def _etag_matches(if_none_match: bytes, etags: tuple[bytes, ...]) -> bool:
-    if if_none_match in etags:
-        return True
-    wanted = {t.strip().removeprefix(b"W/") for t in if_none_match.split(b",")}
-    return b"*" in wanted or any(e in wanted for e in etags)
-
-
-def _modified_since(last_modified: bytes, since: bytes) -> bool:
-    try:
-        return parsedate_to_datetime(last_modified.decode()) > parsedate_to_datetime(
-            since.decode("latin-1")
-        )
-    except (TypeError, ValueError, UnicodeDecodeError):
-        return True
-
-
 @dataclass(slots=True)
 class Variant:
     body: bytes
@@ -130,8 +114,9 @@ class Entry:
     tags: frozenset[str]
     identity: Variant
     gzipped: Variant | None
-    etags: tuple[bytes, ...]
+    etags: tuple[str, ...]
     last_modified: bytes | None
+    modified_at: datetime | None  # last_modified, read
 
     @property
     def size(self) -> int:
@@ -160,14 +145,14 @@ def build_entry(raw_headers: list[tuple[bytes, bytes]], body: bytes, tags: froze
     mutable["vary"] = ", ".join(vary)
     last_modified = mutable.get("last-modified")
     identity = _variant(mutable.raw, body, etag.encode())
-    etags = [etag.encode()]
+    etags = [etag]
     gzipped = None
     content_type = mutable.get("content-type", "")
     if len(body) >= GZIP_MIN_SIZE and not content_type.startswith(NOT_GZIPPED):
         gz_etag = (etag[:-1] + '-gz"' if etag.endswith('"') else etag + "-gz").encode()
         gz_headers = [*mutable.raw, (b"content-encoding", b"gzip")]
         gzipped = _variant(gz_headers, gzip.compress(body, compresslevel=6, mtime=0), gz_etag)
-        etags.append(gz_etag)
+        etags.append(gz_etag.decode())
     return Entry(
         stored_at=time.time(),
         tags=tags,
@@ -175,6 +160,7 @@ def build_entry(raw_headers: list[tuple[bytes, bytes]], body: bytes, tags: froze
         gzipped=gzipped,
         etags=tuple(etags),
         last_modified=last_modified.encode() if last_modified else None,
+        modified_at=conditional.http_date(last_modified) if last_modified else None,
     )
 
 
@@ -494,12 +480,12 @@ async def _serve(
 ) -> None:
     gzip_ok, if_none_match, if_modified_since, head = request
     variant = entry.gzipped if gzip_ok and entry.gzipped is not None else entry.identity
-    if if_none_match is not None:
-        fresh = _etag_matches(if_none_match, entry.etags)
-    elif if_modified_since is not None and entry.last_modified is not None:
-        fresh = not _modified_since(entry.last_modified, if_modified_since)
-    else:
-        fresh = False
+    fresh = conditional.not_modified(
+        None if if_none_match is None else if_none_match.decode("latin-1"),
+        None if if_modified_since is None else if_modified_since.decode("latin-1"),
+        entry.etags,
+        entry.modified_at,
+    )
     if fresh:
         status, headers, body = 304, variant.not_modified, b""
         if if_none_match is None and entry.last_modified is not None:

@@ -6,10 +6,15 @@ import ipaddress
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
 
 DEFAULT_DATABASE_URL = "sqlite:///steady.sqlite3"
 DEFAULT_MAIL_FROM = "Steady <no-reply@localhost>"
@@ -67,7 +72,7 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = DEFAULT_MAIL_FROM
     base_url: str = DEFAULT_BASE_URL
-    secret_key: str = ""
+    secret_key: str = field(default="", repr=False)
     reminder_leads: tuple[timedelta, ...] = field(
         default_factory=lambda: parse_reminder_leads(DEFAULT_REMINDER_LEADS)
     )
@@ -109,7 +114,13 @@ def _dev_secret_key() -> str:
         return key
 
 
-def load_settings(environ: dict[str, str] | None = None) -> Settings:
+def database_url(environ: Mapping[str, str] | None = None) -> str:
+    """DATABASE_URL alone: piccolo_conf needs the engine without the rest of the settings."""
+    env = os.environ if environ is None else environ
+    return env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     steady_env = env.get("STEADY_ENV", "dev").strip() or "dev"
     if steady_env not in ("dev", "prod"):
@@ -127,7 +138,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         raise ConfigError(f"PORT must be a number, not {env.get('PORT')!r}") from exc
     return Settings(
         env=steady_env,
-        database_url=env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+        database_url=database_url(env),
         redis_url=env.get("REDIS_URL", "").strip() or None,
         smtp_url=env.get("SMTP_URL", "").strip() or None,
         mail_from=env.get("MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM,
@@ -146,3 +157,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings()
+
+
+def settings_of(request: HTTPConnection) -> Settings:
+    """The settings the app was made with (`create_app` keeps them on `app.state`)."""
+    settings: Settings = request.app.state.settings
+    return settings

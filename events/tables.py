@@ -1,7 +1,10 @@
 """Piccolo tables: members, clubs, events, RSVPs, welcome notes, volunteer roles, mail outbox.
 
 Times are stored in UTC (Timestamptz); each club's IANA zone is used for display, forms and feeds.
-Pairs that must be unique (one RSVP per member and event, ...) get unique indexes in the migrations.
+Pairs that must be unique (one RSVP per member and event, ...) are declared with Piccolo's
+`Unique`; the migration that made them (2026-11-27T05:40) created them as unique indexes of the
+same names, which SQLite can add to an existing table (it cannot add a table constraint), and
+tests/test_foundation_schema.py checks that the database has each one.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.constraints import Unique
 from piccolo.table import Table
 
 
@@ -102,6 +106,7 @@ class Membership(Table):
     blocked = Boolean(default=False)
     # Listed as a newcomer to greet? NULL = the club kind's default (on only for activity clubs).
     greetable = Boolean(null=True, default=None)
+    membership_member_club = Unique([member, club])
 
 
 class Repeat(str, Enum):
@@ -175,6 +180,7 @@ class Rsvp(Table):
     checked_in_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    rsvp_event_member = Unique([event, member])
 
 
 class WelcomeNote(Table):
@@ -185,6 +191,7 @@ class WelcomeNote(Table):
     hidden = Boolean(default=False)
     reported_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    welcome_note_once = Unique([club, author, newcomer])
 
 
 class VolunteerRole(Table):
@@ -199,6 +206,7 @@ class RoleSignup(Table):
     role = ForeignKey(references=VolunteerRole, index=True)
     member = ForeignKey(references=Member, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    role_signup_once = Unique([role, member])
 
 
 class EventMessage(Table):
@@ -279,20 +287,4 @@ ALL_TABLES: list[type[Table]] = [
     Report,
     Outbox,
     DevMail,
-]
-
-# Pairs that must be unique, and composite indexes for the pages' queries. Applied by the
-# migrations (raw SQL that both SQLite and PostgreSQL accept).
-CONSTRAINTS_SQL: list[str] = [
-    "CREATE UNIQUE INDEX IF NOT EXISTS membership_member_club ON membership (member, club)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS rsvp_event_member ON rsvp (event, member)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS welcome_note_once ON welcome_note (club, author, newcomer)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS role_signup_once ON role_signup (role, member)",
-    "CREATE INDEX IF NOT EXISTS event_club_starts ON event (club, starts_at)",
-    "CREATE INDEX IF NOT EXISTS rsvp_event_status_queue ON rsvp (event, status, queued_at)",
-    "CREATE INDEX IF NOT EXISTS outbox_state_next ON outbox (state, next_attempt_at)",
-    # piccolo_api's sessions table: the token on every signed-in request, the member at logout
-    # everywhere.
-    "CREATE INDEX IF NOT EXISTS sessions_token ON sessions (token)",
-    "CREATE INDEX IF NOT EXISTS sessions_user_id ON sessions (user_id)",
 ]

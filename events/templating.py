@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from events import timefmt
 from events.auth import current_member
-from events.settings import get_settings
+from events.settings import settings_of
 from events.tables import CLUB_KIND_LABELS, ClubKind
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,10 +68,11 @@ def render(
     headers: dict[str, str] | None = None,
 ) -> Response:
     """The whole page, or only `block` for an htmx request. Always `Vary: HX-Request`."""
-    settings = get_settings()
+    settings = settings_of(request)
+    # Only what pages show: never the whole settings (the secret key is among them).
     ctx = {
         "user": current_member(request),
-        "settings": settings,
+        "base_url": settings.base_url,
         "dev": not settings.is_prod,
         **(context or {}),
     }

@@ -23,9 +23,13 @@ from events.redis_conn import redis_client
 from events.settings import get_settings
 from events.tables import ALL_TABLES, Club, Event, Membership, Role
 from events.timefmt import utcnow
+from events.tokens import Tokens
 
 PASSWORD = "correct horse battery"
 _PASSWORD_HASH = passwords.hash_password(PASSWORD)  # hashed once: scrypt is slow on purpose
+# Tokens as the test app signs them (create_app gets the same settings).
+TOKENS = Tokens(get_settings().secret_key)
+feed_token = TOKENS.feed_token
 
 
 async def truncate_all() -> None:

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from bs4 import BeautifulSoup
 
-from events import tokens
 from events.services.greetings import NOTE_REF
 from events.tables import Member, Membership, Report, WelcomeNote
 from events.timefmt import utcnow
 from tests import helpers
+from tests.helpers import TOKENS as tokens
 
 
 async def add_member(club: int, email: str, name: str, days_ago: float = 1, **fields) -> int:

@@ -15,8 +15,8 @@ from bs4 import BeautifulSoup
 from events.services import clubs, rsvps
 from events.tables import Event, Membership, Outbox, RoleSignup, Rsvp, VolunteerRole
 from events.timefmt import utcnow
-from events.tokens import feed_token
 from tests import helpers
+from tests.helpers import feed_token
 from tests.workers_support import calendar_part, fixed_clock, smtp_server, text_of, transport
 from workers.tasks import send_outbox
 

@@ -11,9 +11,9 @@ from bs4 import BeautifulSoup
 
 from events.db import write_transaction
 from events.tables import Event, Member, Rsvp
-from events.tokens import feed_token
 from tests import helpers
 from tests.feeds_support import all_parsers_agree
+from tests.helpers import feed_token
 
 UID = "event-{}@127.0.0.1"
 

@@ -223,7 +223,7 @@ async def test_club_page_statements_stay_few_as_the_club_grows(client, other_cli
         member = await count_get(client, url)
         organizer = await count_get(other_client, url)
         with count_statements() as anonymous:
-            await pages.club_page("trail-club", None)
+            await pages.club_page(helpers.TOKENS, "trail-club", None)
         counts.append((len(own(member)), len(own(organizer)), len(anonymous)))
     assert counts[0] == counts[1], counts
     assert counts[0] == (3, 3, 3), counts

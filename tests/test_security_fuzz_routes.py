@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from events import tokens
 from events.forms.event import FIELDS
 from events.routes import build_routes
 from events.settings import get_settings
@@ -36,6 +35,7 @@ from events.tables import (
 )
 from events.templating import TEMPLATES_DIR
 from tests import helpers
+from tests.helpers import TOKENS as tokens
 
 FUZZ = settings(
     max_examples=3,

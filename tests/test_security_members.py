@@ -14,12 +14,12 @@ from datetime import timedelta
 
 from bs4 import BeautifulSoup
 
-from events import tokens
 from events.services import events_admin
 from events.services.greetings import NOTE_REF, REPORT_REF
 from events.tables import ClubKind, Membership, Report, RoleSignup, Rsvp, RsvpStatus, WelcomeNote
 from events.timefmt import utcnow
 from tests import helpers
+from tests.helpers import TOKENS as tokens
 from tests.helpers import post
 
 

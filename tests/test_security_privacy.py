@@ -30,9 +30,8 @@ from events.tables import (
     WelcomeNote,
 )
 from events.timefmt import utcnow
-from events.tokens import feed_token
 from tests import helpers
-from tests.helpers import PASSWORD, post
+from tests.helpers import PASSWORD, feed_token, post
 from tests.workers_support import SmtpSink, smtp_server, transport
 from workers import mail_builder
 from workers.tasks import send_outbox

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
-from events import tokens
 from events.services.greetings import REPORT_REF
 from events.tables import Membership, Report, WelcomeNote
 from tests import helpers
+from tests.helpers import TOKENS as tokens
 from tests.helpers import post
 
 

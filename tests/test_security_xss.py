@@ -18,9 +18,8 @@ from events import markdown
 from events.mail_transport import DevMailbox
 from events.tables import Event, Outbox
 from events.timefmt import utcnow
-from events.tokens import feed_token
 from tests import helpers
-from tests.helpers import PASSWORD, post
+from tests.helpers import PASSWORD, feed_token, post
 from workers.tasks import send_outbox
 
 SCRIPT = "<script>alert(1)</script>"

@@ -17,8 +17,8 @@ from events.services.home import CLUB_MENU_MAX, home_page
 from events.settings import get_settings
 from events.tables import Club, Event, Membership, Rsvp
 from events.timefmt import utcnow
-from events.tokens import feed_token
 from tests import helpers
+from tests.helpers import feed_token
 from tests.sql_count import count_statements, describe
 
 MB = 1_000_000

@@ -19,11 +19,11 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from events import tokens
 from events.services import calendar
 from events.services.delivery import Mail
 from events.settings import Settings
 from events.timefmt import as_utc, format_day, format_time, format_when, to_local
+from events.tokens import Tokens
 
 MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
@@ -54,7 +54,7 @@ def organizer(settings: Settings) -> tuple[str, str]:
 
 
 def unsubscribe_url(settings: Settings, member_id: int) -> str:
-    token = tokens.make_link_token(UNSUBSCRIBE_PURPOSE, str(member_id))
+    token = Tokens(settings.secret_key).make_link_token(UNSUBSCRIBE_PURPOSE, str(member_id))
     return f"{settings.base_url}/unsubscribe/{token}"
 
 

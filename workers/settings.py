@@ -43,7 +43,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     engine = engine_finder()
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=5)
-    ctx["mailer"] = transport_for(get_settings())
+    ctx["settings"] = get_settings()
+    ctx["mailer"] = transport_for(ctx["settings"])
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:

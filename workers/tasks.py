@@ -19,7 +19,7 @@ from events import mail_transport
 from events.queue import SEND_JOB, job_id
 from events.services import delivery
 from events.services.mailerrors import RedactAddresses, redact
-from events.settings import get_settings
+from events.settings import Settings, get_settings
 from events.timefmt import utcnow
 from workers import mail_builder
 
@@ -32,9 +32,17 @@ def _now(ctx: dict[str, Any]) -> datetime:
     return clock()
 
 
+def _settings(ctx: dict[str, Any]) -> Settings:
+    """The worker's settings, put in its context at start-up (tests may pass their own)."""
+    if "settings" not in ctx:
+        ctx["settings"] = get_settings()
+    settings: Settings = ctx["settings"]
+    return settings
+
+
 def _transport(ctx: dict[str, Any]) -> mail_transport.Transport:
     if "mailer" not in ctx:
-        ctx["mailer"] = mail_transport.transport_for(get_settings())
+        ctx["mailer"] = mail_transport.transport_for(_settings(ctx))
     return ctx["mailer"]
 
 
@@ -54,7 +62,7 @@ async def send_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
             await delivery.mark_skipped(outbox_id, loaded.reason)
             return "skipped"
         try:
-            message = mail_builder.build_message(loaded, get_settings(), now)
+            message = mail_builder.build_message(loaded, _settings(ctx), now)
         except Exception as exc:  # a bug or bad data: retrying will not help
             log.exception("outbox %s: could not compose the mail", outbox_id)
             await delivery.mark_failed(outbox_id, f"could not compose the mail: {exc}")
@@ -120,7 +128,7 @@ async def requeue_outbox(ctx: dict[str, Any]) -> int:
 
 async def schedule_reminders(ctx: dict[str, Any]) -> int:
     """Cron: write the reminder rows due now and enqueue them."""
-    ids = await delivery.schedule_reminders(_now(ctx), get_settings().reminder_leads)
+    ids = await delivery.schedule_reminders(_now(ctx), _settings(ctx).reminder_leads)
     if ids:
         await enqueue_ids(ctx, ids)
     return len(ids)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from events import passwords, tokens
+from events import passwords
 from events.forms.fields import normalize_email
 from events.forms.signup import SignupForm
 from events.parsing import parse_id
 from events.services import outbox
 from events.tables import Member
+from events.tokens import Tokens
 
 CONFIRM_PURPOSE = "signup-confirm"
 CONFIRM_MAX_AGE = 2 * 86400
@@ -20,7 +21,7 @@ def confirm_bind(password_hash: str) -> str:
     return password_hash[-16:]
 
 
-async def sign_up(form: SignupForm) -> None:
+async def sign_up(tokens: Tokens, form: SignupForm) -> None:
     """A new address gets a confirmation link; a known one gets a 'you already have an
     account' mail. The caller shows the same page in both cases, and every branch does the
     same work (one member write and one outbox row in one transaction), so the answer time
@@ -58,7 +59,7 @@ async def sign_up(form: SignupForm) -> None:
                 )
             ).returning(Member.id)
             member_id = rows[0]["id"]
-        link = confirm_token(member_id, password_hash)
+        link = confirm_token(tokens, member_id, password_hash)
         await outbox.add(
             "signup_confirm",
             f"signup-confirm:{link}",
@@ -67,27 +68,27 @@ async def sign_up(form: SignupForm) -> None:
         )
 
 
-def confirm_token(member_id: int, password_hash: str) -> str:
+def confirm_token(tokens: Tokens, member_id: int, password_hash: str) -> str:
     return tokens.make_link_token(CONFIRM_PURPOSE, str(member_id), confirm_bind(password_hash))
 
 
-async def read_confirm_token(token: str) -> int | None:
+async def read_confirm_token(tokens: Tokens, token: str) -> int | None:
     """The member a genuine, unexpired, latest, unused confirmation link belongs to."""
-    row = await _bound_token_row(CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
+    row = await _bound_token_row(tokens, CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
     return None if row is None or row["email_confirmed"] else int(row["id"])
 
 
-async def confirm_link_used(token: str) -> bool:
+async def confirm_link_used(tokens: Tokens, token: str) -> bool:
     """Whether this is a genuine confirmation link of an account that is confirmed already."""
-    row = await _bound_token_row(CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
+    row = await _bound_token_row(tokens, CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
     return row is not None and bool(row["email_confirmed"])
 
 
-async def use_confirm_token(token: str) -> int | None:
+async def use_confirm_token(tokens: Tokens, token: str) -> int | None:
     """Confirm the account of a valid link and return its member, once: the link signs in only
     while the account is unconfirmed, and one conditional update decides between two
     concurrent uses."""
-    row = await _bound_token_row(CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
+    row = await _bound_token_row(tokens, CONFIRM_PURPOSE, token, CONFIRM_MAX_AGE)
     if row is None or row["email_confirmed"]:
         return None
     done = (
@@ -102,7 +103,9 @@ async def use_confirm_token(token: str) -> int | None:
     return int(row["id"]) if done else None
 
 
-async def _bound_token_row(purpose: str, token: str, max_age: int) -> dict[str, Any] | None:
+async def _bound_token_row(
+    tokens: Tokens, purpose: str, token: str, max_age: int
+) -> dict[str, Any] | None:
     """The member row (id, password hash, confirmed) of a genuine, unexpired link token bound
     to their current password hash (so it stops working once the hash changes)."""
     member_id = parse_id(token.split(".", 1)[0])
@@ -162,7 +165,7 @@ RESET_MAX_AGE = 3600
 RESET_NO_ACCOUNT = "password_reset_none"  # an outbox kind the worker skips: see delivery.load
 
 
-async def request_password_reset(email: str) -> None:
+async def request_password_reset(tokens: Tokens, email: str) -> None:
     """Mail a reset link if the address has a confirmed account. Otherwise write an outbox row
     the worker skips (it names no one): the same work either way, so neither the page nor
     its timing tells whether the address has an account."""
@@ -189,18 +192,18 @@ async def request_password_reset(email: str) -> None:
     )
 
 
-async def read_reset_token(token: str) -> int | None:
+async def read_reset_token(tokens: Tokens, token: str) -> int | None:
     """The member of a genuine, unexpired reset link that has not been used yet (using it
     changes the password hash the token is bound to)."""
-    row = await _bound_token_row(RESET_PURPOSE, token, RESET_MAX_AGE)
+    row = await _bound_token_row(tokens, RESET_PURPOSE, token, RESET_MAX_AGE)
     return None if row is None else int(row["id"])
 
 
-async def use_reset_token(token: str, password: str) -> int | None:
+async def use_reset_token(tokens: Tokens, token: str, password: str) -> int | None:
     """Set a new password through a valid reset link and return its member, once: the update
     only applies while the password hash the link is bound to is still in place, so of two
     concurrent uses only one wins."""
-    row = await _bound_token_row(RESET_PURPOSE, token, RESET_MAX_AGE)
+    row = await _bound_token_row(tokens, RESET_PURPOSE, token, RESET_MAX_AGE)
     if row is None:
         return None
     password_hash = await passwords.hash_password_async(password)

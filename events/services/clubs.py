@@ -30,6 +30,7 @@ from events.tables import (
     Rsvp,
     WelcomeNote,
 )
+from events.tokens import Tokens
 
 NEWCOMER_DAYS = 30
 
@@ -252,7 +253,7 @@ async def organizers(club_id: int) -> list[dict[str, Any]]:
 
 
 async def newcomers(
-    club_id: int, viewer_id: int, now: datetime | None = None
+    tokens: Tokens, club_id: int, viewer_id: int, now: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Members (not organizers) who joined in the last 30 days and chose to be greeted, minus
     the viewer, each with a coarse `joined` label, opaque `ref`/`report_ref` for the viewer's
@@ -290,7 +291,7 @@ async def newcomers(
     for r in rows:
         r["greeted"] = r["member_id"] in sent
         r["joined"] = greetings.joined_label(r.pop("joined_at"), current)
-        r.update(greetings.refs(club_id, viewer_id, r["member_id"]))
+        r.update(greetings.refs(tokens, club_id, viewer_id, r["member_id"]))
     return rows
 
 

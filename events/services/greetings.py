@@ -15,7 +15,7 @@ from typing import Any
 
 from piccolo.columns.combination import Or, Where
 
-from events import timefmt, tokens
+from events import timefmt
 from events.tables import (
     ClubKind,
     Event,
@@ -25,6 +25,7 @@ from events.tables import (
     RoleSignup,
     VolunteerRole,
 )
+from events.tokens import Tokens
 
 SETTLED_DAYS = 14
 NOTE_REF = "newcomer-note"
@@ -96,7 +97,7 @@ async def may_greet(
     return await holds_greeter_role(club_id, int(membership["member"]), current)
 
 
-def refs(club_id: int, viewer_id: int, member_id: int) -> dict[str, str]:
+def refs(tokens: Tokens, club_id: int, viewer_id: int, member_id: int) -> dict[str, str]:
     return {
         "ref": tokens.member_ref(NOTE_REF, club_id, viewer_id, member_id),
         "report_ref": tokens.member_ref(REPORT_REF, club_id, viewer_id, member_id),

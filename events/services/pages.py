@@ -25,6 +25,7 @@ from events.services.clubs import NEWCOMER_DAYS, SLUG_RE, activity_list
 from events.services.events_admin import is_greeter_role
 from events.services.rsvps import PanelState, panel_from
 from events.tables import Club, Event, EventStatus, Role, RsvpStatus, Visibility
+from events.tokens import Tokens
 
 GOING = RsvpStatus.going.value
 WAITLISTED = RsvpStatus.waitlisted.value
@@ -469,7 +470,9 @@ def _club_branches(
     return branches
 
 
-async def club_page(slug: str, viewer: int | None, now: datetime | None = None) -> ClubPage | None:
+async def club_page(
+    tokens: Tokens, slug: str, viewer: int | None, now: datetime | None = None
+) -> ClubPage | None:
     """The club as `viewer` may see it; None when there is no such club. Three statements: the
     club with the viewer's membership and the member count, the lists the viewer may see, and
     the club's upcoming events."""
@@ -509,7 +512,7 @@ async def club_page(slug: str, viewer: int | None, now: datetime | None = None) 
                     "display_name": n["t1"],
                     "greeted": member_id in greeted,
                     "joined": greetings.joined_label(n["ts1"], current),
-                    **greetings.refs(club["id"], viewer, member_id),
+                    **greetings.refs(tokens, club["id"], viewer, member_id),
                 }
             )
     club["description_html"] = render_markdown(club["description"]) if club["description"] else ""

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from events import tokens
 from events.db import write_transaction
 from events.forms.report import ReportForm
 from events.parsing import parse_id
 from events.services.greetings import REPORT_REF
 from events.tables import Event, Member, Report, WelcomeNote
+from events.tokens import Tokens
 
 KIND_LABELS = {"event": "Event", "member": "Member", "note": "Welcome note"}
 
@@ -29,7 +29,9 @@ async def _event_in_club(subject_id: int, club_id: int) -> bool:
     return await Event.exists().where((Event.id == subject_id) & (Event.club == club_id))
 
 
-def _subject(kind: str, subject_text: str | None, club_id: int, reporter_id: int) -> int | None:
+def _subject(
+    tokens: Tokens, kind: str, subject_text: str | None, club_id: int, reporter_id: int
+) -> int | None:
     """An event by its (public) id; a member only by the opaque reference a page showed this
     reporter in this club, so a report can't be used to ask "is N linked to this club?"."""
     if kind == "event":
@@ -38,12 +40,12 @@ def _subject(kind: str, subject_text: str | None, club_id: int, reporter_id: int
     return tokens.read_member_ref(REPORT_REF, text, club_id, reporter_id)
 
 
-async def file_report(reporter_id: int, club_id: int, form: ReportForm) -> bool:
+async def file_report(tokens: Tokens, reporter_id: int, club_id: int, form: ReportForm) -> bool:
     """File a report (a form `forms.report` found valid); False when the same reporter already
     has an open one on that subject (nothing new written). Raises ReportError when the subject
     is not this club's."""
     kind, text = form.subject_kind, form.reason
-    subject_id = _subject(kind, form.subject_text, club_id, reporter_id)
+    subject_id = _subject(tokens, kind, form.subject_text, club_id, reporter_id)
     if kind == "event" and (subject_id is None or not await _event_in_club(subject_id, club_id)):
         raise ReportError("We couldn't find what you are reporting in this club.", 404)
     if kind == "member" and subject_id == reporter_id:

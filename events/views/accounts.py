@@ -20,9 +20,9 @@ from events.forms import signup as signup_fields
 from events.forms.fields import email_address, is_email
 from events.services import accounts, pages
 from events.services.feeds import feed_links
-from events.settings import get_settings
+from events.settings import settings_of
 from events.templating import render
-from events.tokens import feed_token
+from events.tokens import tokens_of
 from events.web import form_data
 
 SIGNUP_LIMIT = (10, 3600)
@@ -44,7 +44,9 @@ async def login(request: Request) -> Response:
     data = await form_data(request)
     email = email_address(data)
     next_path = safe_next(data.get("next"))
-    attempt = login_throttle.LoginAttempt(request.app.state.redis, email, client_ip(request))
+    attempt = login_throttle.LoginAttempt(
+        request.app.state.redis, email, client_ip(request), settings_of(request).secret_key
+    )
     if not await attempt.start():
         message = "Too many tries. Please wait a few minutes and try again."
         if attempt.unfamiliar:
@@ -74,7 +76,7 @@ async def login(request: Request) -> Response:
     await attempt.succeeded()
     await end_session(request, Response())  # a fresh session id on every login
     response = RedirectResponse(next_path, status_code=303)
-    await start_session(response, member_id)
+    await start_session(request, response, member_id)
     return response
 
 
@@ -109,7 +111,7 @@ async def signup(request: Request) -> Response:
             },
             status_code=429,
         )
-    await accounts.sign_up(form)
+    await accounts.sign_up(tokens_of(request), form)
     return RedirectResponse("/signup/sent", status_code=303)
 
 
@@ -119,7 +121,7 @@ async def signup_sent(request: Request) -> Response:
 
 async def signup_confirm_page(request: Request) -> Response:
     token = request.query_params.get("token", "")[:200]
-    if await accounts.read_confirm_token(token) is None:
+    if await accounts.read_confirm_token(tokens_of(request), token) is None:
         return await _confirm_link_refused(request, token)
     return render(request, "signup_confirm.html", {"token": token, "valid": True})
 
@@ -127,18 +129,18 @@ async def signup_confirm_page(request: Request) -> Response:
 async def signup_confirm(request: Request) -> Response:
     data = await form_data(request)
     token = data.get("token", "")[:200]
-    member_id = await accounts.use_confirm_token(token)
+    member_id = await accounts.use_confirm_token(tokens_of(request), token)
     if member_id is None:
         return await _confirm_link_refused(request, token)
     await end_session(request, Response())
     response = RedirectResponse("/account", status_code=303)
-    await start_session(response, member_id)
+    await start_session(request, response, member_id)
     return response
 
 
 async def _confirm_link_refused(request: Request, token: str) -> Response:
     """A link that signed someone in once never does again: say so, and offer to log in."""
-    if await accounts.confirm_link_used(token):
+    if await accounts.confirm_link_used(tokens_of(request), token):
         return render(request, "link_used.html", {"purpose": "signup"}, status_code=410)
     return render(request, "signup_confirm.html", {"valid": False}, status_code=410)
 
@@ -146,8 +148,8 @@ async def _confirm_link_refused(request: Request, token: str) -> Response:
 async def account(request: Request) -> Response:
     member = require_member(request)
     page = await pages.account_page(member.id)
-    token = feed_token(member.id, page.feed_token_version)
-    url = f"{get_settings().base_url}/me/calendar/{token}.ics"
+    token = tokens_of(request).feed_token(member.id, page.feed_token_version)
+    url = f"{settings_of(request).base_url}/me/calendar/{token}.ics"
     return render(
         request,
         "account.html",
@@ -167,14 +169,14 @@ async def password_forgot(request: Request) -> Response:
     allowed = await ratelimit.allow(redis, f"reset:ip:{client_ip(request)}", *SIGNUP_LIMIT)
     allowed = await ratelimit.allow(redis, f"reset:email:{email}", 3, 3600) and allowed
     if allowed and is_email(email):
-        await accounts.request_password_reset(email)
+        await accounts.request_password_reset(tokens_of(request), email)
     # The same page whether or not the address has an account, and whether or not it was limited.
     return render(request, "password_forgot.html", {"sent": True})
 
 
 async def password_reset_form(request: Request) -> Response:
     token = request.query_params.get("token", "")[:200]
-    if await accounts.read_reset_token(token) is None:
+    if await accounts.read_reset_token(tokens_of(request), token) is None:
         return _reset_link_refused(request)
     return render(
         request,
@@ -186,7 +188,7 @@ async def password_reset_form(request: Request) -> Response:
 
 async def password_reset(request: Request) -> Response:
     reset, errors = reset_form.parse(await form_data(request))
-    if await accounts.read_reset_token(reset.token) is None:
+    if await accounts.read_reset_token(tokens_of(request), reset.token) is None:
         return _reset_link_refused(request)
     if errors:
         return render(
@@ -195,12 +197,12 @@ async def password_reset(request: Request) -> Response:
             {"token": reset.token, "valid": True, "errors": errors},
             status_code=422,
         )
-    member_id = await accounts.use_reset_token(reset.token, reset.password)
+    member_id = await accounts.use_reset_token(tokens_of(request), reset.token, reset.password)
     if member_id is None:  # used meanwhile, by a concurrent request
         return _reset_link_refused(request)
     await end_all_sessions(member_id)  # every other device is signed out
     response = RedirectResponse("/account", status_code=303)
-    await start_session(response, member_id)
+    await start_session(request, response, member_id)
     return response
 
 

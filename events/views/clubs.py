@@ -11,7 +11,6 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import changes, ratelimit, timefmt
-from events import tokens as svc_tokens
 from events.access import require_member
 from events.auth import CurrentMember, current_member
 from events.forms import club as club_form
@@ -21,6 +20,7 @@ from events.services import clubs as svc
 from events.services import greetings as greet
 from events.services import pages
 from events.templating import render, wants_fragment
+from events.tokens import Tokens, tokens_of
 from events.web import form_data, load_club, organizer_club, post
 
 NOTE_LIMIT = (10, 3600)  # welcome notes per author per hour
@@ -50,7 +50,7 @@ async def directory(request: Request) -> Response:
 
 async def club_context(request: Request, club: dict[str, Any], **extra: Any) -> dict[str, Any]:
     member = current_member(request)
-    page = await pages.club_page(club["slug"], member.id if member else None)
+    page = await pages.club_page(tokens_of(request), club["slug"], member.id if member else None)
     if page is None:
         raise HTTPException(404, "We couldn't find that club.")
     context: dict[str, Any] = {
@@ -66,7 +66,7 @@ async def club_context(request: Request, club: dict[str, Any], **extra: Any) -> 
 async def club_page(request: Request) -> Response:
     slug = request.path_params["slug"]
     member = current_member(request)
-    page = await pages.club_page(slug, member.id if member else None)
+    page = await pages.club_page(tokens_of(request), slug, member.id if member else None)
     if page is None:
         raise HTTPException(404, "We couldn't find that club.")
     changes.depends_on(club_id=page.club["id"])  # kept pages drop when this club's data changes
@@ -136,9 +136,9 @@ async def greeting_choice(request: Request) -> Response:
 
 
 def read_ref(
-    purpose: str, text: str | None, club: dict[str, Any], member: CurrentMember
+    tokens: Tokens, purpose: str, text: str | None, club: dict[str, Any], member: CurrentMember
 ) -> int | None:
-    return svc_tokens.read_member_ref(purpose, (text or "").strip()[:64], club["id"], member.id)
+    return tokens.read_member_ref(purpose, (text or "").strip()[:64], club["id"], member.id)
 
 
 async def welcome(request: Request) -> Response:
@@ -146,7 +146,7 @@ async def welcome(request: Request) -> Response:
     member = require_member(request, f"/clubs/{club['slug']}")
     data = await form_data(request)
     # An opaque reference the club page made for this viewer: an id alone is refused.
-    newcomer_id = read_ref(greet.NOTE_REF, data.get("newcomer"), club, member)
+    newcomer_id = read_ref(tokens_of(request), greet.NOTE_REF, data.get("newcomer"), club, member)
     message = data.get("message", "")[:5000]
     text, errors = welcome_note.parse({"message": message})
     status, error = 200, ""
@@ -182,7 +182,7 @@ async def note_response(
     status = swap_status(request, status)
     if wants_fragment(request):
         is_member = await svc.membership_of_active(member.id, club["id"])
-        rows = await svc.newcomers(club["id"], member.id) if is_member else []
+        rows = await svc.newcomers(tokens_of(request), club["id"], member.id) if is_member else []
         row = next((r for r in rows if r["member_id"] == newcomer_id), None)
         if row is None:
             return render(request, "_club_note_status.html", {"message": error}, status_code=status)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,17 +22,17 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import timefmt
+from events import conditional, timefmt
 from events.access import require_member
 from events.parsing import path_id
 from events.services import calendar as ics
 from events.services import clubs, listings
 from events.services import feeds as feed_svc
 from events.services.feeds import WINDOW_AHEAD, FeedRow, FeedSelection, Fingerprint
-from events.settings import get_settings
+from events.settings import Settings, settings_of
 from events.templating import render, wants_fragment
 from events.timefmt import as_utc
-from events.tokens import feed_token, read_feed_token
+from events.tokens import tokens_of
 
 log = logging.getLogger(__name__)
 _TOKEN_PATH = re.compile(r"/me/calendar/[^/?\s]+\.ics")
@@ -69,10 +69,14 @@ class Validators:
 
 
 def fingerprint_validators(
-    selection: FeedSelection, fp: Fingerprint, dropped: datetime | None, extra: str = ""
+    selection: FeedSelection,
+    fp: Fingerprint,
+    dropped: datetime | None,
+    extra: str = "",
+    *,
+    base_url: str,
 ) -> Validators:
-    settings = get_settings()
-    text = f"{FORMAT}|{settings.base_url}|{selection.key}|{extra}|{fp}"
+    text = f"{FORMAT}|{base_url}|{selection.key}|{extra}|{fp}"
     # `last_ended`: the split between ended and upcoming events moved then (see `_render`).
     moments = (fp.max_updated, fp.max_club_updated, fp.last_ended, dropped)
     stamps = [EPOCH, *(t for t in moments if t)]
@@ -89,12 +93,13 @@ def validators(
     dropped: datetime | None,
     extra: str = "",
     now: datetime | None = None,
+    *,
+    base_url: str,
 ) -> Validators:
     """ETag and Last-Modified from what decides the bytes: the rows' ids and change stamps,
     the clubs' change stamps, the request's selection and the code's format version (and, for a
     feed, which rows already ended: the size bound keeps upcoming ones first)."""
-    settings = get_settings()
-    digest = hashlib.sha256(f"{FORMAT}|{settings.base_url}|{selection.key}|{extra}".encode())
+    digest = hashlib.sha256(f"{FORMAT}|{base_url}|{selection.key}|{extra}".encode())
     stamps = [EPOCH]
     if dropped:
         stamps.append(dropped)
@@ -116,21 +121,10 @@ def validators(
 
 
 def _not_modified(request: Request, v: Validators) -> bool:
-    """RFC 9110 §13.2.2: If-None-Match wins; If-Modified-Since only when it is absent."""
-    inm = request.headers.get("if-none-match")
-    if inm is not None:
-        tags = [t.strip() for t in inm.split(",")]
-        return "*" in tags or any(t.removeprefix("W/") == v.etag for t in tags)
-    ims = request.headers.get("if-modified-since")
-    if ims:
-        try:
-            since = parsedate_to_datetime(ims)
-        except (TypeError, ValueError):
-            return False
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
-        return v.last_modified <= since
-    return False
+    headers = request.headers
+    return conditional.not_modified(
+        headers.get("if-none-match"), headers.get("if-modified-since"), [v.etag], v.last_modified
+    )
 
 
 def _headers(v: Validators, *, private: bool, filename: str = "") -> dict[str, str]:
@@ -155,6 +149,7 @@ async def _respond(
     filename: str = "",
 ) -> Response:
     now = timefmt.utcnow()
+    base_url = settings_of(request).base_url
     # The ETag does not depend on when rows left the window; only Last-Modified does, and a
     # revalidation by ETag needs no Last-Modified: skip that query for it.
     by_etag = "if-none-match" in request.headers
@@ -167,8 +162,8 @@ async def _respond(
 
     def check(dropped: datetime | None) -> Validators:
         if public:
-            return fingerprint_validators(selection, probe, dropped, extra)
-        return validators(selection, probe, dropped, extra, now)
+            return fingerprint_validators(selection, probe, dropped, extra, base_url=base_url)
+        return validators(selection, probe, dropped, extra, now, base_url=base_url)
 
     v = check(dropped)
     headers = _headers(v, private=private, filename=filename)
@@ -185,9 +180,12 @@ async def _respond(
         found = await feed_svc.feed_rows(selection, now)
         # Rows may have changed since the probe: the headers must describe these bytes.
         if public:
-            v = fingerprint_validators(selection, found.fingerprint, dropped, extra)
+            v = fingerprint_validators(
+                selection, found.fingerprint, dropped, extra, base_url=base_url
+            )
         else:
-            v = validators(selection, [r.as_dict() for r in found.rows], dropped, extra, now)
+            rows = [r.as_dict() for r in found.rows]
+            v = validators(selection, rows, dropped, extra, now, base_url=base_url)
         headers = _headers(v, private=private, filename=filename)
         body = render_body(found.rows, now)
         await _store(request, v.etag, body)
@@ -248,6 +246,7 @@ def _bounded(
 def _render(
     rows: Sequence[FeedRow | Mapping[str, Any]],
     *,
+    settings: Settings,
     name: str,
     uid: str,
     url: str = "",
@@ -257,7 +256,7 @@ def _render(
     barred: frozenset[str] = frozenset(),
     now: datetime | None = None,
 ) -> bytes:
-    s = get_settings()
+    s = settings
     cal = ics.new_feed(name, uid, url=url)
     rendered = []
     for item in rows:
@@ -292,7 +291,7 @@ async def site_feed(request: Request) -> Response:
         raise HTTPException(404, "We couldn't find that club.")
     query = filters.as_query()
     key = "site?" + urlencode(sorted(query.items()))
-    s = get_settings()
+    s = settings_of(request)
     if query:
         label = ", ".join(query[k] for k in ("activity", "club", "q") if k in query)
         dates = " – ".join(query[k] for k in ("from", "to") if k in query)
@@ -303,7 +302,9 @@ async def site_feed(request: Request) -> Response:
     selection = FeedSelection(key=key, filters=filters)
     url = f"{s.base_url}/?{urlencode(query)}" if query else f"{s.base_url}/"
     return await _respond(
-        request, selection, lambda rows, now: _render(rows, name=name, uid=uid, url=url, now=now)
+        request,
+        selection,
+        lambda rows, now: _render(rows, settings=s, name=name, uid=uid, url=url, now=now),
     )
 
 
@@ -311,13 +312,14 @@ async def club_feed(request: Request) -> Response:
     club = await clubs.get_club(str(request.path_params["slug"]).lower())
     if club is None:
         raise HTTPException(404, "We couldn't find that club.")
-    s = get_settings()
+    s = settings_of(request)
     selection = FeedSelection(key=f"club:{club['id']}", club_slug=club["slug"])
     extra = f"{club['name']}|{club['timezone']}|{as_utc(club['updated_at'])}"
 
     def render_club(rows: Sequence[FeedRow], now: datetime) -> bytes:
         return _render(
             rows,
+            settings=s,
             now=now,
             name=f"{club['name']} (Steady)",
             uid=f"steady-club-{club['id']}@{s.hostname}",
@@ -333,8 +335,8 @@ async def event_feed(request: Request) -> Response:
     row = await feed_svc.event_row(event_id)
     if row is None:
         raise HTTPException(404, "We couldn't find that event. It may have been removed.")
-    s = get_settings()
-    v = validators(FeedSelection(key=f"event:{event_id}"), [row], None)
+    s = settings_of(request)
+    v = validators(FeedSelection(key=f"event:{event_id}"), [row], None, base_url=s.base_url)
     headers = _headers(v, private=False, filename=f"event-{event_id}.ics")
     if _not_modified(request, v):
         return Response(status_code=304, headers=headers)
@@ -344,7 +346,7 @@ async def event_feed(request: Request) -> Response:
 
 async def member_feed(request: Request) -> Response:
     token = str(request.path_params["token"])
-    ids = read_feed_token(token) if len(token) < 100 else None
+    ids = tokens_of(request).read_feed_token(token) if len(token) < 100 else None
     if ids is None:
         raise HTTPException(404, "There's no calendar at this address.")
     member_id, version = ids
@@ -353,7 +355,7 @@ async def member_feed(request: Request) -> Response:
         raise HTTPException(404, "There's no calendar at this address.")
     if member["deleted_at"] is not None or version != member["feed_token_version"]:
         raise HTTPException(410, "This calendar link was reset. Get the new one on your account.")
-    s = get_settings()
+    s = settings_of(request)
     discreet = bool(member["discreet"])
     selection = FeedSelection(key=f"member:{member_id}:{version}", member_id=member_id)
     barred = await feed_svc.barred_club_slugs(member_id)
@@ -365,6 +367,7 @@ async def member_feed(request: Request) -> Response:
         shown = [r for r in rows if r.rsvp_status in feed_svc.ATTENDING]
         return _render(
             shown,
+            settings=s,
             now=now,
             name="Steady: my events",
             uid=uid,
@@ -379,10 +382,11 @@ async def member_feed(request: Request) -> Response:
 # --- the account page's calendar section ------------------------------------------------
 
 
-async def account_feed_context(member_id: int) -> dict[str, Any]:
+async def account_feed_context(request: Request, member_id: int) -> dict[str, Any]:
     """What `_account_feed.html` needs: the member's private feed links."""
     version = await feed_svc.feed_token_version(member_id)
-    url = f"{get_settings().base_url}/me/calendar/{feed_token(member_id, version)}.ics"
+    token = tokens_of(request).feed_token(member_id, version)
+    url = f"{settings_of(request).base_url}/me/calendar/{token}.ics"
     return {"calendar_feed": feed_svc.feed_links(url)}
 
 
@@ -391,7 +395,7 @@ async def reset_feed(request: Request) -> Response:
     await feed_svc.reset_feed_token(member.id)
     if not wants_fragment(request):
         return RedirectResponse("/account?calendar=reset#calendar", status_code=303)
-    context = {**(await account_feed_context(member.id)), "calendar_reset": True}
+    context = {**(await account_feed_context(request, member.id)), "calendar_reset": True}
     return render(request, "_account_feed.html", context, headers={"Cache-Control": "no-store"})
 
 

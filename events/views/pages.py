@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from events.parsing import path_id
+from events.settings import settings_of
 from events.templating import render
 from events.web import event_context
 
@@ -16,7 +17,7 @@ async def event_page(request: Request) -> Response:
 
 
 async def help_page(request: Request) -> Response:
-    return render(request, "help.html")
+    return render(request, "help.html", {"crisis_line": settings_of(request).crisis_line})
 
 
 routes = [

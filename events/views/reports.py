@@ -15,6 +15,7 @@ from events.forms import report
 from events.parsing import parse_id, path_id
 from events.services import reports as svc
 from events.templating import render
+from events.tokens import tokens_of
 from events.web import form_data, load_club, organizer_club, post
 
 REPORT_LIMIT = (10, 3600)  # reports per member per hour
@@ -72,7 +73,7 @@ async def file_report(request: Request) -> Response:
         context["error"] = next(iter(errors.values()))
         return render(request, "reports.html", context, status_code=422)
     try:
-        await svc.file_report(member.id, club["id"], filed)
+        await svc.file_report(tokens_of(request), member.id, club["id"], filed)
     except svc.ReportError as exc:
         context["error"] = exc.message
         return render(request, "reports.html", context, status_code=exc.status)

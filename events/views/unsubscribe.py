@@ -6,16 +6,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from events import tokens
 from events.parsing import parse_id
 from events.services import privacy
 from events.templating import render
+from events.tokens import Tokens, tokens_of
 
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 365 * 86400  # links in old mails keep working for a year
 
 
-def _unsubscribe_member(token: str) -> int | None:
+def _unsubscribe_member(tokens: Tokens, token: str) -> int | None:
     subject = tokens.read_link_token(UNSUBSCRIBE_PURPOSE, token[:200], max_age=UNSUBSCRIBE_MAX_AGE)
     return parse_id(subject)
 
@@ -24,7 +24,7 @@ async def unsubscribe(request: Request) -> Response:
     """GET shows a confirm button (mail scanners follow links); POST turns the mail off. A mail
     client's one-click POST (body `List-Unsubscribe=One-Click`) lands here too."""
     token = request.path_params["token"]
-    member_id = _unsubscribe_member(token)
+    member_id = _unsubscribe_member(tokens_of(request), token)
     if member_id is None:
         return render(request, "unsubscribe.html", {"valid": False}, status_code=410)
     done = False

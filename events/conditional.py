@@ -1,0 +1,44 @@
+"""Conditional GET (RFC 9110 §13): does a request's validator match what we would send?
+
+One reading of `If-None-Match` and `If-Modified-Since` for the page cache and the feeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+
+def http_date(text: str) -> datetime | None:
+    """An HTTP date as an aware datetime (a date without a zone is UTC), else None."""
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def etag_matches(if_none_match: str, etags: Iterable[str]) -> bool:
+    """Weak comparison (§13.1.2): `W/"x"` matches `"x"`; `*` matches any representation."""
+    current = tuple(etags)
+    if if_none_match in current:
+        return True
+    wanted = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in wanted or any(etag in wanted for etag in current)
+
+
+def not_modified(
+    if_none_match: str | None,
+    if_modified_since: str | None,
+    etags: Iterable[str],
+    last_modified: datetime | None,
+) -> bool:
+    """True when a 304 answers the request (§13.2.2): If-None-Match decides when it is sent;
+    If-Modified-Since counts only without it, and an unreadable date means "send it"."""
+    if if_none_match is not None:
+        return etag_matches(if_none_match, etags)
+    if if_modified_since and last_modified is not None:
+        since = http_date(if_modified_since)
+        return since is not None and last_modified <= since
+    return False
