@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from events.forms.fields import Errors, choice
 from events.tables import Visibility
@@ -17,11 +17,7 @@ class PrivacySettings:
 
     def as_row(self) -> dict[str, object]:
         """The settings as the page shows them (like a member row)."""
-        return {
-            "discreet": self.discreet,
-            "reminders": self.reminders,
-            "default_visibility": self.default_visibility.value,
-        }
+        return {**asdict(self), "default_visibility": self.default_visibility.value}
 
 
 def parse(data: Mapping[str, str]) -> tuple[PrivacySettings, Errors]:
