@@ -54,7 +54,7 @@ SESSION_MEMBER_SQL = (
     "SELECT member.id, member.email, member.display_name, member.discreet, "
     "member.default_visibility, sessions.id AS session_id, sessions.expiry_date, "
     "sessions.max_expiry_date FROM sessions JOIN member ON member.id = sessions.user_id "
-    "WHERE sessions.token = {} AND member.deleted_at IS NULL"
+    "WHERE sessions.token = {} AND member.deleted_at IS NULL AND member.suspended_at IS NULL"
 )
 # The idle expiry slides with use, written at most this often per session.
 SESSION_REFRESH = timedelta(hours=1)

@@ -129,6 +129,15 @@ def cmd_dev(args: argparse.Namespace) -> None:
             embedded.stop()
 
 
+def cmd_admin(args: argparse.Namespace) -> None:
+    """Grant or revoke instance stewardship (#16): command line only, never self-service."""
+    from events.services import stewards
+
+    if not asyncio.run(stewards.set_steward(args.email, args.action == "grant")):
+        raise SystemExit(f"steady: no account has the address {args.email}")
+    print(f"{args.email} {'is now' if args.action == 'grant' else 'is no longer'} a steward")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="steady", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="create demo data")
     seed.add_argument("--demo", action="store_true")
     seed.set_defaults(func=cmd_seed)
+    admin = sub.add_parser("admin", help="grant or revoke instance stewards")
+    admin.add_argument("action", choices=("grant", "revoke"))
+    admin.add_argument("email")
+    admin.set_defaults(func=cmd_admin)
     return parser
 
 

@@ -44,6 +44,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from events import changes, conditional
 from events.auth import SESSION_COOKIE
+from events.flash import FLASH_COOKIE
+from events.signup_pending import SIGNUP_COOKIE
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +70,15 @@ QUIET_WRITES = frozenset(
         "/password/forgot",
         "/password/reset",
         "/account/calendar/reset",
+        "/signup/resend",
     }
 )
 _EVENT_PATH = re.compile(r"/events/(\d+)(?:\.ics|/|$)")
 COALESCE_WAIT = 5.0
 _SESSION_NAME = SESSION_COOKIE.encode()
+# Cookies that make a page personal: the session, a flash message waiting to be shown once,
+# and the address a sign-up is waiting on ("Check your email").
+PERSONAL_COOKIES = (_SESSION_NAME, FLASH_COOKIE.encode(), SIGNUP_COOKIE.encode())
 
 
 def _cacheable_path(path: str) -> bool:
@@ -84,10 +90,12 @@ def carries_session(scope: Scope) -> bool:
     header is read (a dict of headers keeps only the last, while the session layer merges them
     all), nothing is parsed that could disagree with the session layer's parsing, and a false
     alarm only costs that visitor a fresh render."""
-    return any(
-        key.lower() == b"cookie" and _SESSION_NAME in value.lower()
-        for key, value in scope["headers"]
-    )
+    return any(key.lower() == b"cookie" and _personal(value) for key, value in scope["headers"])
+
+
+def _personal(cookie_header: bytes) -> bool:
+    lowered = cookie_header.lower()
+    return any(name in lowered for name in PERSONAL_COOKIES)
 
 
 def page_tags(path: str, declared: set[str]) -> frozenset[str]:
@@ -324,7 +332,7 @@ class PageCache:
         for raw_name, value in scope["headers"]:
             name = raw_name.lower()
             if name == b"cookie":
-                if _SESSION_NAME in value.lower():
+                if _personal(value):
                     await self.app(scope, receive, send)
                     return
             elif name == b"accept-encoding":

@@ -9,12 +9,15 @@ from events.settings import Settings
 from events.templating import STATIC_DIR
 from events.views import (
     accounts,
+    admin,
     clubs,
     dev,
     failed_mail,
     feeds,
     health,
+    history,
     home,
+    insights,
     organizer,
     pages,
     privacy,
@@ -40,6 +43,9 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *unsubscribe.routes,
         *failed_mail.routes,
         *organizer.routes,
+        *insights.routes,
+        *history.routes,
+        *admin.routes,
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     if not settings.is_prod:

@@ -64,6 +64,20 @@ def parse_trusted_proxies(text: str) -> str:
     return ",".join(items)
 
 
+def parse_default_timezone(text: str) -> str:
+    """An IANA zone name ('Europe/London'); empty means UTC. Raises ConfigError otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = text.strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"STEADY_DEFAULT_TIMEZONE: {name!r} is not a time zone (e.g. America/Denver)"
+        ) from exc
+    return name
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str = "dev"
@@ -81,6 +95,8 @@ class Settings:
     crisis_line: str = "SAMHSA National Helpline 1-800-662-4357 · 988 Suicide & Crisis Lifeline"
     # Addresses/networks whose X-Forwarded-For/-Proto uvicorn believes (its forwarded_allow_ips).
     trusted_proxies: str = DEFAULT_TRUSTED_PROXIES
+    # A new club's time zone when the browser doesn't say (STEADY_DEFAULT_TIMEZONE).
+    default_timezone: str = "UTC"
 
     @property
     def is_prod(self) -> bool:
@@ -151,6 +167,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=parse_trusted_proxies(
             env.get("TRUSTED_PROXIES", env.get("FORWARDED_ALLOW_IPS", DEFAULT_TRUSTED_PROXIES))
         ),
+        default_timezone=parse_default_timezone(env.get("STEADY_DEFAULT_TIMEZONE", "")),
     )
 
 

@@ -15,6 +15,7 @@ from piccolo.columns import (
     JSON,
     Boolean,
     Date,
+    DoublePrecision,
     ForeignKey,
     Integer,
     Text,
@@ -82,6 +83,10 @@ class Member(Table):
     allow_greetings = Boolean(default=True)
     default_visibility = Varchar(length=10, default=Visibility.initials.value, choices=Visibility)
     deleted_at = Timestamptz(null=True, default=None)
+    # Instance steward (granted by `steady admin grant EMAIL`, never self-service).
+    steward = Boolean(default=False)
+    # Suspended by a steward: signed out everywhere and cannot sign in.
+    suspended_at = Timestamptz(null=True, default=None)
 
 
 class Club(Table):
@@ -96,6 +101,22 @@ class Club(Table):
     listed = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Where the club meets: for directories (Meeting Guide feed) and phone pages.
+    city = Varchar(length=80, default="")
+    # State or province.
+    region = Varchar(length=80, default="")
+    # ISO 3166-1 alpha-2, upper case ("US", "CA"); "" = unknown.
+    country = Varchar(length=2, default="")
+    # Space-separated attribute codes (events/attributes.py): defaults for new events.
+    attributes = Varchar(length=255, default="")
+    # Attendance default for new events: in_person | online | hybrid | inactive.
+    attendance = Varchar(length=10, default="in_person")
+    # Days after each event at which who came is forgotten; NULL = the kind's default
+    # (events.services.retention), 0 = never (activity clubs only).
+    retention_days = Integer(null=True, default=None)
+    # Suspended by a steward: hidden from listings and feeds, no reminders or invites.
+    suspended_at = Timestamptz(null=True, default=None)
+    suspended_reason = Text(default="")
 
 
 class Membership(Table):
@@ -125,6 +146,8 @@ class Series(Table):
     repeat = Varchar(length=10, choices=Repeat, default=Repeat.weekly.value)
     repeat_until = Date()
     created_at = Timestamptz(default=TimestamptzNow())
+    # The meeting's slug in the Meeting Guide file it was imported from: re-import matches it.
+    source_slug = Varchar(length=64, default="")
 
 
 class Event(Table):
@@ -157,6 +180,26 @@ class Event(Table):
     created_by = ForeignKey(references=Member, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # "What to expect" (#14): where exactly to meet (for people who may see the place), what
+    # to bring, and a word for first-timers.
+    meeting_point = Text(default="")
+    what_to_bring = Text(default="")
+    first_timer_note = Text(default="")
+    # Space-separated attribute codes (events/attributes.py), from the club's on creation.
+    attributes = Varchar(length=255, default="")
+    # in_person | online | hybrid | inactive (a paused series: "TC"/inactive in directories).
+    attendance = Varchar(length=10, default="in_person")
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
+    # Street address parts for directories ("123 Main St", "62701"); `location` stays the
+    # place's name. The club holds city, region and country.
+    address = Varchar(length=200, default="")
+    postal_code = Varchar(length=20, default="")
+    # Hybrid events: people going online (members + guests), kept by the RSVP service like
+    # `taken`, which then counts the in-person places only. Online has no cap.
+    online_taken = Integer(default=0)
+    # Hybrid events with attendee-only details: people going in person get the link too.
+    link_for_in_person = Boolean(default=False)
 
 
 class RsvpStatus(str, Enum):
@@ -180,6 +223,8 @@ class Rsvp(Table):
     checked_in_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    # For hybrid events: in_person (takes a place of the capacity) or online.
+    attendance = Varchar(length=10, default="in_person")
     rsvp_event_member = Unique([event, member])
 
 
@@ -230,6 +275,8 @@ class Report(Table):
     reason = Text(default="")
     resolved = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
+    # An organizer passed it on to the instance's stewards.
+    escalated_at = Timestamptz(null=True, default=None)
 
 
 class OutboxState(str, Enum):
@@ -273,6 +320,28 @@ class DevMail(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class EventTally(Table):
+    """What is kept of an event once its retention period is over: counts, never people."""
+
+    event = ForeignKey(references=Event, unique=True, index=True)
+    came = Integer(default=0)
+    first_timers = Integer(default=0)
+    back_30 = Integer(default=0)
+    back_90 = Integer(default=0)
+    forgotten_at = Timestamptz(default=TimestamptzNow())
+
+
+class StewardAction(Table):
+    """A steward's action on the instance, shown to every steward: who, when, why."""
+
+    steward = ForeignKey(references=Member, null=True, default=None)
+    action = Varchar(length=30)
+    club = ForeignKey(references=Club, null=True, default=None)
+    member = ForeignKey(references=Member, null=True, default=None)
+    reason = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 ALL_TABLES: list[type[Table]] = [
     Member,
     Club,
@@ -287,4 +356,6 @@ ALL_TABLES: list[type[Table]] = [
     Report,
     Outbox,
     DevMail,
+    EventTally,
+    StewardAction,
 ]

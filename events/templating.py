@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from jinja2_fragments.starlette import Jinja2Blocks
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import Response
 
-from events import timefmt
+from events import attributes, eventlinks, flash, timefmt
 from events.auth import current_member
+from events.services import attribute_filters
 from events.settings import settings_of
 from events.tables import CLUB_KIND_LABELS, ClubKind
 
@@ -35,7 +37,46 @@ def kind_label(kind: str) -> str:
         return kind
 
 
+def sentence(text: str) -> str:
+    """Text ending in exactly one stop: "next week!" stays, "next week" gets a full stop."""
+    stripped = (text or "").strip()
+    if not stripped:
+        return ""
+    return stripped if stripped[-1] in ".!?…" else stripped + "."
+
+
+def paragraphs(text: str) -> Markup:
+    """Plain text as HTML paragraphs (blank lines) and line breaks, escaped: no CSS
+    `white-space` games, so no blank gaps from the template's own newlines."""
+    blocks = [b.strip() for b in (text or "").replace("\r\n", "\n").split("\n\n")]
+    html = [
+        "<p>" + "<br>".join(str(escape(line)) for line in block.split("\n")) + "</p>"
+        for block in blocks
+        if block
+    ]
+    return Markup("".join(html))  # noqa: S704 - every piece of text was escaped above
+
+
+# How cards and event pages name the attendance mode.
+ATTENDANCE_SHOWN = {
+    "in_person": "In person",
+    "online": "Online",
+    "hybrid": "Hybrid: in person and online",
+    "inactive": "Paused",
+}
+
+
+def attribute_summary(codes: str | None) -> list[tuple[str, list[str]]]:
+    """Stored codes as (group label, readable labels), in catalogue order; never raw codes."""
+    grouped: dict[str, list[str]] = {}
+    for code in attributes.split(codes):
+        entry = attributes.BY_CODE[code]
+        grouped.setdefault(attributes.GROUP_LABELS[entry.group], []).append(entry.label)
+    return list(grouped.items())
+
+
 templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
+templates.env.filters.update(sentence=sentence, paragraphs=paragraphs)
 templates.env.globals.update(
     static_url=static_url,
     kind_label=kind_label,
@@ -44,6 +85,13 @@ templates.env.globals.update(
     format_day=timefmt.format_day,
     format_time=timefmt.format_time,
     iso_local=timefmt.iso_local,
+    google_calendar_url=eventlinks.google_calendar_url,
+    map_url=eventlinks.map_url,
+    attribute_groups=attributes.groups_for,
+    attribute_labels=attributes.labels,
+    attendance_label=lambda mode: ATTENDANCE_SHOWN.get(mode, ATTENDANCE_SHOWN["in_person"]),
+    attribute_summary=lambda codes: attribute_summary(codes),
+    attribute_filter_choices=attribute_filters.choices,
 )
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
@@ -69,16 +117,23 @@ def render(
 ) -> Response:
     """The whole page, or only `block` for an htmx request. Always `Vary: HX-Request`."""
     settings = settings_of(request)
+    fragment = bool(block and wants_fragment(request))
+    # A waiting flash message is shown by a whole page only, then forgotten.
+    message = "" if fragment or not flash.carried(request) else flash.peek(request)
     # Only what pages show: never the whole settings (the secret key is among them).
     ctx = {
         "user": current_member(request),
         "base_url": settings.base_url,
         "dev": not settings.is_prod,
+        "flash": message,
         **(context or {}),
     }
     kwargs: dict[str, Any] = {"status_code": status_code, "headers": headers}
-    if block and wants_fragment(request):
+    if fragment:
         kwargs["block_name"] = block
     response = templates.TemplateResponse(request, name, ctx, **kwargs)
     response.headers["Vary"] = "HX-Request, Cookie"
+    if not fragment and flash.carried(request):
+        flash.clear(request, response)
+        response.headers["Cache-Control"] = "no-store"
     return response

@@ -21,6 +21,37 @@ def zone_names() -> tuple[str, ...]:
     return tuple(sorted(n for n in available_timezones() if "/" in n and not n.startswith("Etc/")))
 
 
+# Offered first in the club form's zone list: where most clubs meet (the browser's own zone is
+# picked for new clubs anyway, by static/timezone.js).
+COMMON_ZONES = (
+    ("America/New_York", "US Eastern (New York)"),
+    ("America/Chicago", "US Central (Chicago)"),
+    ("America/Denver", "US Mountain (Denver)"),
+    ("America/Phoenix", "US Arizona (Phoenix)"),
+    ("America/Los_Angeles", "US Pacific (Los Angeles)"),
+    ("America/Anchorage", "Alaska (Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii (Honolulu)"),
+    ("America/Toronto", "Canada Eastern (Toronto)"),
+    ("America/Vancouver", "Canada Pacific (Vancouver)"),
+    ("Europe/London", "UK and Ireland (London)"),
+    ("Europe/Paris", "Central Europe (Paris, Berlin)"),
+    ("Australia/Sydney", "Australia Eastern (Sydney)"),
+    ("Pacific/Auckland", "New Zealand (Auckland)"),
+    ("UTC", "UTC"),
+)
+
+
+@lru_cache(maxsize=1)
+def zone_groups() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """(group label, ((zone, label), ...)) for a grouped select: common zones first, then
+    every zone by region ("America", "Europe", ...)."""
+    regions: dict[str, list[tuple[str, str]]] = {}
+    for name in zone_names():
+        region, place = name.split("/", 1)
+        regions.setdefault(region, []).append((name, place.replace("_", " ")))
+    return (("Common", COMMON_ZONES), *((r, tuple(z)) for r, z in sorted(regions.items())))
+
+
 def is_zone(name: str) -> bool:
     return name == "UTC" or name in zone_names()
 

@@ -11,19 +11,22 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from events import forms_attributes
 from events.access import require_member, require_organizer
 from events.auth import CurrentMember, current_member
 from events.parsing import path_id
 from events.services import clubs, listings, pages
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EVENT_GONE = "We couldn't find that event. It may have been removed."
 
 
 async def form_data(request: Request) -> dict[str, str]:
-    """The posted text fields (files and repeated names aside: the last value counts)."""
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    """The posted text fields; the ticked `attributes` boxes joined by spaces
+    (`forms_attributes.flatten`), any other repeated name's last value."""
+    return forms_attributes.flatten(await request.form())
 
 
 def post(path: str, endpoint: Endpoint, name: str | None = None) -> Route:
@@ -75,3 +78,9 @@ async def organizer_event(request: Request) -> tuple[CurrentMember, dict[str, An
     require_member(request, f"/events/{path_id(request)}")
     event = await load_event(request)
     return await require_organizer(request, event["club"]), event
+
+
+def csv_cell(value: Any) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text

@@ -42,7 +42,7 @@ async def test_create_club_makes_creator_organizer(client):
     await helpers.login(client, member)
     form = await client.get("/clubs/new")
     assert form.status_code == 200
-    assert "<option selected>UTC</option>" in form.text
+    assert '<option value="UTC" selected>UTC</option>' in form.text
 
     response = await helpers.post(client, "/clubs/new", VALID)
 

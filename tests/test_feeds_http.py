@@ -207,22 +207,35 @@ async def test_tokens_unknown_404_reset_410(client) -> None:
     assert (await client.get(f"/me/calendar/{feed_token(ids['sam'], 1)}.ics")).status_code == 200
 
 
-async def test_event_and_club_pages_link_to_calendars(client) -> None:
+async def test_club_page_offers_subscriptions_and_event_page_adds_one_event(client) -> None:
     club = await helpers.make_club()
     event_id = await helpers.make_event(club, "Hike")
-    for page_url, feed in (
-        (f"/events/{event_id}", f"/events/{event_id}.ics"),
-        ("/clubs/trail-club", "/clubs/trail-club/calendar.ics"),
-    ):
-        soup = BeautifulSoup((await client.get(page_url)).text, "html.parser")
-        hrefs = [a["href"] for a in soup.find_all("a")]
-        assert feed in hrefs
-        assert f"webcal://127.0.0.1:8000{feed}" in hrefs
-        google = next(
-            h for h in hrefs if h.startswith("https://calendar.google.com/calendar/render?cid=")
-        )
-        assert unquote(google.split("cid=", 1)[1]) == f"webcal://127.0.0.1:8000{feed}"
-        assert (await client.get(feed)).status_code == 200
+    feed = "/clubs/trail-club/calendar.ics"
+    soup = BeautifulSoup((await client.get("/clubs/trail-club")).text, "html.parser")
+    hrefs = [a["href"] for a in soup.find_all("a")]
+    assert feed in hrefs
+    assert f"webcal://127.0.0.1:8000{feed}" in hrefs
+    assert f"webcal:http://127.0.0.1:8000{feed}" in hrefs  # Outlook's form
+    google = next(
+        h for h in hrefs if h.startswith("https://calendar.google.com/calendar/render?cid=")
+    )
+    assert unquote(google.split("cid=", 1)[1]) == f"webcal://127.0.0.1:8000{feed}"
+    assert (await client.get(feed)).status_code == 200
+
+    # A single event is never "subscribed to": the going member's card adds that one event.
+    member = await helpers.make_member()
+    await helpers.login(client, member)
+    await helpers.post(client, f"/events/{event_id}/rsvp", {"response": "yes"})
+    soup = BeautifulSoup((await client.get(f"/events/{event_id}")).text, "html.parser")
+    hrefs = [a["href"] for a in soup.find_all("a")]
+    assert not [h for h in hrefs if h.startswith("webcal") or "cid=" in h]
+    card = soup.select_one(".success-card")
+    links = {a.get_text(" ", strip=True): a["href"] for a in card.find_all("a")}
+    assert links["Download .ics (Apple, Outlook)"] == f"/events/{event_id}.ics"
+    assert links["Add to Google Calendar"].startswith(
+        "https://calendar.google.com/calendar/render?action=TEMPLATE&text=Hike&dates="
+    )
+    assert (await client.get(f"/events/{event_id}.ics")).status_code == 200
 
 
 def test_access_log_hides_private_feed_tokens() -> None:

@@ -193,7 +193,7 @@ async def test_event_page_statements_stay_few_as_the_event_fills(client, other_c
     assert "New faces to welcome" in page.text and "Person 41" in page.text
     assert "Messages from the organizers" in page.text and "Note 3" in page.text
     assert len(page.select(".role-list > li")) == 6  # the greeter and 5 carpools
-    assert page.select_one("#rsvp-panel .status").get_text() == "You're going."
+    assert page.select_one("#rsvp-panel .success-text").get_text() == "You're going"
 
 
 async def test_anonymous_event_page_is_one_statement_without_roles(client):

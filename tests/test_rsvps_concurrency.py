@@ -160,3 +160,47 @@ async def test_concurrent_guests_and_double_taps_keep_counts_exact(phones):
     # Nobody waits who would fit in the places left.
     free = 10 - taken
     assert all(1 + r["guests"] > free for r in rows if r["status"] == "waitlisted")
+
+
+async def test_hybrid_taps_keep_in_person_places_exact_and_online_open(phones):
+    """#15: 40 in-person and 10 online taps at once on a hybrid event with 10 places."""
+    club = await helpers.make_club()
+    event = await helpers.make_event(club, capacity=10, attendance="hybrid")
+    forms = [
+        {"response": "yes", "attendance": "online" if i % 5 == 0 else "in_person"}
+        for i in range(50)
+    ]
+    responses = await fire(phones, event, forms)
+    assert [r.status_code for r in responses] == [200] * 50
+
+    rows = await Rsvp.select(Rsvp.status, Rsvp.attendance).where(Rsvp.event == event)
+    seen = sorted((r["attendance"], r["status"]) for r in rows)
+    assert seen.count(("in_person", "going")) == 10
+    assert seen.count(("in_person", "waitlisted")) == 30
+    assert seen.count(("online", "going")) == 10  # online has no cap: every tap got in
+    counters = await Event.select(Event.taken, Event.waitlisted, Event.online_taken).where(
+        Event.id == event
+    )
+    assert counters[0] == {"taken": 10, "waitlisted": 30, "online_taken": 10}
+
+    # Ten going in person switch online at once: ten in line move up, exactly once each.
+    clients = dict(phones)
+    going = await Rsvp.select(Rsvp.member).where(
+        (Rsvp.event == event) & (Rsvp.status == "going") & (Rsvp.attendance == "in_person")
+    )
+    switching = [(r["member"], clients[r["member"]]) for r in going]
+    responses = await fire(switching, event, [{"response": "yes", "attendance": "online"}] * 10)
+    assert [r.status_code for r in responses] == [200] * 10
+    rows = await Rsvp.select(Rsvp.status, Rsvp.attendance).where(Rsvp.event == event)
+    seen = sorted((r["attendance"], r["status"]) for r in rows)
+    assert seen.count(("in_person", "going")) == 10
+    assert seen.count(("in_person", "waitlisted")) == 20
+    assert seen.count(("online", "going")) == 20
+    counters = await Event.select(Event.taken, Event.waitlisted, Event.online_taken).where(
+        Event.id == event
+    )
+    assert counters[0] == {"taken": 10, "waitlisted": 20, "online_taken": 20}
+    invites = await Outbox.select(Outbox.payload).where(Outbox.kind == "invite")
+    partstats = [json.loads(p["payload"])["partstat"] for p in invites]
+    # 10 first places + 10 online + 10 switches + 10 promotions; 30 joined the line.
+    assert sorted(partstats) == ["ACCEPTED"] * 40 + ["TENTATIVE"] * 30

@@ -46,7 +46,7 @@ async def test_plain_post_redirects_and_page_shows_status(client):
     page = await client.get(f"/events/{event}")
     assert "<html" in page.text
     section = panel(page.text)
-    assert "You're going." in section.text
+    assert section.select_one(".success-text").get_text() == "You're going"
     assert "1 going · 4 places left" in section.text
     assert section["hx-target"] == "this" and section["hx-swap"] == "outerHTML"
     assert section.find("form")["hx-post"] == f"/events/{event}/rsvp"
@@ -148,7 +148,7 @@ async def test_cancel_from_the_panel_promotes_first_in_line(client, other_client
     response = await helpers.post(client, f"/events/{event}/rsvp", {"response": "no"}, htmx=True)
     assert "Your RSVP is cancelled" in response.text
     page = await other_client.get(f"/events/{event}")
-    assert "You're going." in panel(page.text).text
+    assert panel(page.text).select_one(".success-text").get_text() == "You're going"
 
 
 async def csv_rows(client, event: int) -> list[list[str]]:
@@ -173,7 +173,8 @@ async def test_csv_export_for_organizers(client):
     assert response.headers["content-disposition"].startswith("attachment")
     assert response.headers["cache-control"] == "no-store"
     rows = await csv_rows(client, event)
-    assert rows[0] == ["name", "status", "guests", "rsvp_at"]
+    # The contract's four columns, then `attendance` appended (#15).
+    assert rows[0] == ["name", "status", "guests", "rsvp_at", "attendance"]
     assert [r[:3] for r in rows[1:]] == [
         ['\'=HYPERLINK("http://x")', "going", "0"],
         ["'+Plus", "waitlisted", "2"],
@@ -182,6 +183,7 @@ async def test_csv_export_for_organizers(client):
     ]
     for row in rows[1:]:
         assert row[3].endswith("+00:00") and "T" in row[3]
+        assert row[4] == "in_person"
 
 
 async def test_csv_export_refused_to_others(client, other_client):

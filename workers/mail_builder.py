@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from events.auth import safe_next
 from events.services import calendar
 from events.services.delivery import Mail
 from events.settings import Settings
@@ -90,6 +91,8 @@ def _event_context(mail: Mail) -> dict[str, Any]:
         "url": calendar.event_url(event, ""),
         "cancel_reason": "" if mail.discreet else (event.get("cancel_reason") or ""),
         "local_start": to_local(starts, tz),
+        # Hybrid events say how this member is coming.
+        "how": {"online": "Online", "in_person": "In person"}.get(mail.attendance, ""),
     }
 
 
@@ -104,6 +107,9 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         "club_name": "" if mail.discreet or not mail.club else mail.club["name"],
         "event": None,
         "going": mail.going,
+        # Off the waitlist: the invite says a place opened up.
+        "promoted": bool(mail.payload.get("promoted")),
+        "note": None,
         "event_cancelled": mail.event_cancelled,
         # An RSVP the club's organizers cancelled: the mail does not say why.
         "cancelled_for_you": mail.kind == "cancel" and mail.payload.get("by") == "club",
@@ -115,6 +121,9 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         if mail.discreet
         else (mail.club or {}).get("welcome_message", "") or "",
     }
+    if mail.note and not mail.discreet:
+        # A member's own words may name the group: discreet members read them on the site.
+        ctx["note"] = mail.note
     if mail.event:
         ev = _event_context(mail)
         ev["url"] = settings.base_url + ev["url"]
@@ -123,13 +132,20 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         ctx["messages_url"] = f"{ev['url']}#messages"
     if mail.kind in NON_ESSENTIAL and mail.member_id:
         ctx["unsubscribe_url"] = unsubscribe_url(settings, mail.member_id)
+    next_path = safe_next(str(mail.payload.get("next") or ""), "")
     if mail.kind == "signup_confirm":
         token = str(mail.payload.get("token", ""))
         ctx["confirm_url"] = f"{settings.base_url}/signup/confirm?token={quote(token, safe='')}"
+        if next_path:
+            ctx["confirm_url"] += f"&next={quote(next_path, safe='/')}"
     if mail.kind == "password_reset":
         token = str(mail.payload.get("token", ""))
         ctx["reset_url"] = f"{settings.base_url}/password/reset?token={quote(token, safe='')}"
     ctx["login_url"] = f"{settings.base_url}/login"
+    if next_path:
+        ctx["login_url"] += f"?next={quote(next_path, safe='/')}"
+    if mail.kind == "club_suspended":
+        ctx["reason"] = str(mail.payload.get("reason", ""))
     return ctx
 
 
@@ -142,7 +158,13 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
             if discreet:
                 return f"Your plans for {ev['day']}" + ("" if mail.going else " (waitlist)")
             prefix = "You're going" if mail.going else "You're on the waitlist"
+            if mail.going and ctx["promoted"]:
+                prefix = "A place opened up: you're going"
             return f"{prefix}: {title} · {ev['day']}"
+        case "welcome_note":
+            if discreet or not ctx["note"]:
+                return "A welcome note for you on Steady"
+            return f"A welcome note from {ctx['note']['author']} in {ctx['club_name']}"
         case "update":
             return f"Updated: {'your plans' if discreet else title} · {ev['when']}"
         case "cancel":
@@ -168,6 +190,8 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
             return "Reset your Steady password"
         case "account_deleted":
             return "Your Steady account is deleted"
+        case "club_suspended":
+            return "Your group on Steady is suspended"
     return "A message from Steady"
 
 

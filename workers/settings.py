@@ -19,7 +19,7 @@ from events.mail_transport import transport_for
 from events.redis_conn import arq_settings
 from events.services.delivery import MAX_ATTEMPTS
 from events.settings import get_settings
-from workers.tasks import requeue_outbox, schedule_reminders, send_outbox
+from workers.tasks import forget_attendance, requeue_outbox, schedule_reminders, send_outbox
 
 SEND_TIMEOUT = 60  # seconds; below delivery.LEASE so a live worker never loses its claim
 # arq hides a killed worker's job for the longest timeout + 10 s; keep that near the lease.
@@ -63,6 +63,8 @@ class WorkerSettings:
     cron_jobs = [
         cron(requeue_outbox, second={15}, run_at_startup=True, timeout=CRON_TIMEOUT),
         cron(schedule_reminders, second={0}, run_at_startup=True, timeout=CRON_TIMEOUT),
+        # Hourly: retention is counted in days, and a missed hour only delays forgetting.
+        cron(forget_attendance, minute={40}, second={30}, timeout=CRON_TIMEOUT),
     ]
     on_startup = startup
     on_shutdown = shutdown

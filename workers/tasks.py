@@ -132,3 +132,13 @@ async def schedule_reminders(ctx: dict[str, Any]) -> int:
     if ids:
         await enqueue_ids(ctx, ids)
     return len(ids)
+
+
+async def forget_attendance(ctx: dict[str, Any]) -> int:
+    """Cron: replace who came to events past their club's retention period with counts."""
+    from events.services import retention
+
+    forgotten = await retention.forget_due(_now(ctx))
+    if forgotten:
+        log.info("forgot the attendance of %s events", forgotten)
+    return forgotten

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from events import timefmt
+from events import forms_attributes, timefmt
 from events.forms.fields import Errors, Text, choice, multiline, one_line
 from events.markdown import MAX_SOURCE
 from events.tables import ClubKind
@@ -30,6 +30,11 @@ class ClubForm:
     description: str = ""
     timezone: str = "UTC"
     welcome_message: str = ""
+    # Defaults for new events (#15): space-separated codes and the attendance mode; None when
+    # the posted form had no such fields (an older client): creating uses the defaults,
+    # editing keeps what the club has.
+    attributes: str | None = None
+    attendance: str | None = None
 
 
 def parse_activities(text: str) -> list[str]:
@@ -58,7 +63,8 @@ def parse(data: Mapping[str, str], *, new: bool) -> tuple[ClubForm, Errors]:
         timezone=str(data.get("timezone", "")).strip()[:64],
         welcome_message=multiline(data, "welcome_message"),
     )
-    errors: Errors = {}
+    attrs, errors = forms_attributes.parse(data, forms_attributes.CLUB_MODES)
+    form.attributes, form.attendance = attrs.attributes, attrs.attendance
     NAME.check(errors, form.name)
     if new:
         if not form.slug:

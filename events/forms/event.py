@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from events import recurrence
+from events import forms_attributes, recurrence
 from events.forms.fields import (
     Errors,
     Text,
@@ -82,6 +82,10 @@ class EventValues:
     # "one" date, or this and the "following" ones of its series.
     dates: str = "one"
     local_starts: list[datetime] = field(default_factory=list)
+    # Space-separated codes (events/attributes.py) and attendance mode; None = the club's.
+    attributes: str | None = None
+    attendance: str | None = None
+    link_for_in_person: bool | None = None
 
     @property
     def duration(self) -> timedelta:
@@ -116,12 +120,15 @@ def form_from_event(event: Mapping[str, object], tz: str) -> dict[str, str]:
         "details_for_attendees_only": "on" if event.get("details_for_attendees_only") else "",
         "location_hint": str(event.get("location_hint") or ""),
         "attestation": str(event.get("attestation") or ""),
+        **forms_attributes.initial(event),
     }
 
 
 def raw_form(data: Mapping[str, str]) -> dict[str, str]:
     """The fields as posted, to show the form again."""
-    return {name: str(data.get(name, "")) for name in FIELDS}
+    form = {name: str(data.get(name, "")) for name in FIELDS}
+    form.update(forms_attributes.parse(data)[0].form)
+    return form
 
 
 def parse(
@@ -138,7 +145,7 @@ def parse(
     not move it into the past. `original_start` is the stored UTC start of the edited event."""
     now = now or utcnow()
     form = raw_form(data)
-    errors: Errors = {}
+    attrs, errors = forms_attributes.parse(data)  # attributes and attendance (#15)
 
     title = TITLE.check(errors, one_line(data, "title"))
     activity = ACTIVITY.check(errors, one_line(data, "activity").lower())
@@ -201,6 +208,9 @@ def parse(
         attestation=attestation,
         dates=dates,
         local_starts=starts,
+        attributes=attrs.attributes,
+        attendance=attrs.attendance,
+        link_for_in_person=attrs.link_for_in_person if attrs.attendance else None,
     )
     return values, errors
 

@@ -18,6 +18,8 @@ class RsvpAnswer:
     attested: bool
     # None: keep the member's default (an unknown value counts as none given).
     visibility: str | None
+    # In person or online, for a hybrid event (#15); the service judges it. None: not given.
+    attendance: str | None = None
 
 
 def parse(data: Mapping[str, str]) -> tuple[RsvpAnswer, Errors]:
@@ -32,5 +34,6 @@ def parse(data: Mapping[str, str]) -> tuple[RsvpAnswer, Errors]:
         guests=guests or 0,
         attested=data.get("attest") in ("on", "yes", "1", "true"),
         visibility=visibility if visibility in {v.value for v in Visibility} else None,
+        attendance=str(data.get("attendance", "") or "").strip() or None,
     )
     return answer, errors

@@ -21,11 +21,11 @@ def confirm_bind(password_hash: str) -> str:
     return password_hash[-16:]
 
 
-async def sign_up(tokens: Tokens, form: SignupForm) -> None:
+async def sign_up(tokens: Tokens, form: SignupForm, next_path: str = "") -> None:
     """A new address gets a confirmation link; a known one gets a 'you already have an
     account' mail. The caller shows the same page in both cases, and every branch does the
     same work (one member write and one outbox row in one transaction), so the answer time
-    does not tell either."""
+    does not tell either. `next_path` (a safe local path) rides in the mailed link."""
     password_hash = await passwords.hash_password_async(form.password)
     existing = (
         await Member.select(Member.id, Member.email_confirmed)
@@ -42,6 +42,7 @@ async def sign_up(tokens: Tokens, form: SignupForm) -> None:
                 "signup_existing",
                 f"signup-existing:{existing['id']}:{tokens.make_link_token('nonce', form.email)}",
                 recipient=existing["id"],
+                payload=_next_payload(next_path),
             )
             return
         if existing:
@@ -64,7 +65,45 @@ async def sign_up(tokens: Tokens, form: SignupForm) -> None:
             "signup_confirm",
             f"signup-confirm:{link}",
             recipient=member_id,
-            payload={"token": link},
+            payload={"token": link, **_next_payload(next_path)},
+        )
+
+
+def _next_payload(next_path: str) -> dict[str, str]:
+    return {"next": next_path} if next_path else {}
+
+
+RESEND_NONE = "signup_resend_none"  # an outbox kind the worker skips: see delivery.load
+
+
+async def resend_confirmation(tokens: Tokens, email: str, next_path: str = "") -> None:
+    """Mail the sign-up link again: a fresh link to an unconfirmed account, the "you already
+    have an account" mail to a confirmed one, and a row the worker skips otherwise (an
+    account erased meanwhile). One read and one outbox row in every case; the caller answers
+    the same way whatever happened."""
+    email = normalize_email(email)
+    row = (
+        await Member.select(Member.id, Member.password_hash, Member.email_confirmed)
+        .where((Member.email == email) & Member.deleted_at.is_null())
+        .first()
+    )
+    nonce = tokens.make_link_token("nonce", email)
+    if row is None:
+        await outbox.add(RESEND_NONE, f"signup-resend-none:{nonce}")
+    elif row["email_confirmed"]:
+        await outbox.add(
+            "signup_existing",
+            f"signup-existing:{row['id']}:{nonce}",
+            recipient=row["id"],
+            payload=_next_payload(next_path),
+        )
+    else:
+        link = confirm_token(tokens, int(row["id"]), row["password_hash"])
+        await outbox.add(
+            "signup_confirm",
+            f"signup-confirm:{link}",
+            recipient=row["id"],
+            payload={"token": link, **_next_payload(next_path)},
         )
 
 
@@ -132,7 +171,11 @@ async def authenticate(email: str, password: str) -> int | None:
     Takes the same time whether or not the address has an account."""
     row = (
         await Member.select(Member.id, Member.password_hash, Member.email_confirmed)
-        .where((Member.email == normalize_email(email)) & Member.deleted_at.is_null())
+        .where(
+            (Member.email == normalize_email(email))
+            & Member.deleted_at.is_null()
+            & Member.suspended_at.is_null()  # suspended by a steward (#16)
+        )
         .first()
     )
     ok = await passwords.verify_password_async(password, row["password_hash"] if row else None)

@@ -17,7 +17,8 @@ from piccolo.query.functions.aggregate import Count
 from events import parsing, timefmt
 from events.db import is_postgres, is_unique_violation, lock_row, write_transaction
 from events.forms.club import SLUG_RE, ClubForm, parse_activities
-from events.services import greetings, outbox, permissions, rsvps
+from events.services import attribute_filters, greetings, outbox, permissions, rsvps
+from events.services.attribute_filters import AttributeFilter
 from events.tables import (
     Club,
     ClubKind,
@@ -63,11 +64,12 @@ class DirectoryFilters:
     q: str = ""
     page: int = 1
     messages: list[str] = field(default_factory=list)
+    attributes: AttributeFilter = field(default_factory=AttributeFilter)
 
     def as_query(self) -> dict[str, str]:
         """The filters (not the page) as a query string."""
         values = (("q", self.q), ("kind", self.kind), ("activity", self.activity))
-        return {k: v for k, v in values if v}
+        return {**{k: v for k, v in values if v}, **self.attributes.as_query()}
 
     def page_query(self, page: int) -> dict[str, str]:
         return {**self.as_query(), **({"page": str(page)} if page > 1 else {})}
@@ -75,6 +77,8 @@ class DirectoryFilters:
 
 def parse_directory_filters(params: Any, activities: list[str]) -> DirectoryFilters:
     filters = DirectoryFilters(q=" ".join(str(params.get("q", "")).split())[:SEARCH_MAX])
+    filters.attributes = attribute_filters.read(params)
+    filters.messages += filters.attributes.messages
     kind = str(params.get("kind", "")).strip()
     if kind:
         if kind in {k.value for k in ClubKind}:
@@ -98,7 +102,11 @@ def parse_directory_filters(params: Any, activities: list[str]) -> DirectoryFilt
 
 
 async def directory_activities() -> list[str]:
-    rows = await Club.select(Club.activities).where(Club.listed.eq(True)).distinct()
+    rows = (
+        await Club.select(Club.activities)
+        .where(Club.listed.eq(True) & Club.suspended_at.is_null())
+        .distinct()
+    )
     return sorted({a for r in rows for a in activity_list(r["activities"])})
 
 
@@ -119,6 +127,8 @@ class ClubCard:
     activity_list: tuple[str, ...]
     member_count: int
     next_event: NextEvent | None
+    attributes: str = ""
+    attendance: str = "in_person"
 
 
 @dataclass(frozen=True)
@@ -145,8 +155,15 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
     activities = await directory_activities()
     filters = parse_directory_filters(params, activities)
     query = Club.select(
-        Club.id, Club.slug, Club.name, Club.kind, Club.activities, Club.timezone
-    ).where(Club.listed.eq(True))
+        Club.id,
+        Club.slug,
+        Club.name,
+        Club.kind,
+        Club.activities,
+        Club.timezone,
+        Club.attributes,
+        Club.attendance,
+    ).where(Club.listed.eq(True) & Club.suspended_at.is_null())
     if filters.kind:
         query = query.where(Club.kind == filters.kind)
     if filters.activity:
@@ -162,6 +179,7 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
 
         pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
         query = query.where(contains(Club.name, pattern) | contains(Club.activities, pattern))
+    query = attribute_filters.narrowed(query, filters.attributes, Club)
     size = DIRECTORY_PAGE_SIZE
     rows = (
         await query.order_by(Club.name, Club.id).limit(size + 1).offset((filters.page - 1) * size)
@@ -180,6 +198,8 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
             activity_list=tuple(activity_list(c["activities"])),
             member_count=counts.get(c["id"], 0),
             next_event=NextEvent(**upcoming[c["id"]]) if c["id"] in upcoming else None,
+            attributes=c["attributes"],
+            attendance=c["attendance"],
         )
         for c in shown
     )
@@ -349,6 +369,8 @@ async def create_club(form: ClubForm, creator_id: int) -> int:
                     description=form.description,
                     timezone=form.timezone,
                     welcome_message=form.welcome_message,
+                    attributes=form.attributes or "",
+                    attendance=form.attendance or "in_person",
                 )
             ).returning(Club.id)
             club_id = int(rows[0]["id"])
@@ -363,8 +385,10 @@ async def create_club(form: ClubForm, creator_id: int) -> int:
 
 
 async def update_club(club_id: int, form: ClubForm) -> None:
+    defaults = {Club.attributes: form.attributes, Club.attendance: form.attendance}
     await Club.update(
         {
+            **{column: value for column, value in defaults.items() if value is not None},
             Club.name: form.name,
             Club.kind: form.kind,
             Club.activities: _activities_column(form),
@@ -386,6 +410,8 @@ def form_from_club(club: dict[str, Any]) -> ClubForm:
         description=club["description"],
         timezone=club["timezone"],
         welcome_message=club["welcome_message"],
+        attributes=club.get("attributes") or "",
+        attendance=club.get("attendance") or "in_person",
     )
 
 
@@ -650,6 +676,17 @@ async def send_note(
                 .on_conflict(action="DO NOTHING")
                 .returning(WelcomeNote.id)
             )
+            if rows:
+                # Mailed to the newcomer too (the worker checks their greetings switch and
+                # discreet mode when it sends).
+                note_id = int(rows[0]["id"])
+                await outbox.add(
+                    "welcome_note",
+                    f"welcome-note:{note_id}",
+                    recipient=newcomer_id,
+                    club=club_id,
+                    payload={"note_id": note_id},
+                )
     except Exception as exc:
         if not is_unique_violation(exc):
             raise

@@ -29,6 +29,7 @@ from events.tables import (
     OutboxState,
     Rsvp,
     RsvpStatus,
+    WelcomeNote,
 )
 from events.timefmt import as_utc
 
@@ -41,6 +42,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, … capped at one hour
 BACKOFF_CAP = 3600
 ACTIVE = (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
+HELD_BY_SUSPENSION = ("invite", "update", "reminder", "message", "welcome", "welcome_note")
 DONE_STATES = (OutboxState.sent.value, OutboxState.failed.value, OutboxState.skipped.value)
 
 
@@ -239,6 +241,10 @@ class Mail:
     message: dict[str, Any] | None = None
     lead_minutes: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    # A welcome note: its text and author's display name.
+    note: dict[str, Any] | None = None
+    # Hybrid events: how the member is coming ("in_person" or "online"); "" otherwise.
+    attendance: str = ""
 
 
 @dataclass(frozen=True)
@@ -287,7 +293,9 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
                 Member.display_name,
                 Member.discreet,
                 Member.reminders,
+                Member.allow_greetings,
                 Member.deleted_at,
+                Member.suspended_at,
             )
             .where(Member.id == row["recipient"])
             .first()
@@ -314,10 +322,16 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
     club_id = row.get("club") or (mail.event["club"] if mail.event else None)
     if club_id:
         mail.club = await Club.select().where(Club.id == club_id).first()
+    # Checked again as the worker loads the row: nothing but cancellations after a steward's
+    # suspension commits (of the club, or of the member).
+    if kind in HELD_BY_SUSPENSION and mail.club and mail.club["suspended_at"] is not None:
+        return Skip("the club is suspended")
+    if member and member["suspended_at"] is not None and kind not in ("cancel", "account_deleted"):
+        return Skip("the member is suspended")
     rsvp = None
     if mail.event and member:
         rsvp = (
-            await Rsvp.select(Rsvp.status)
+            await Rsvp.select(Rsvp.status, Rsvp.attendance)
             .where((Rsvp.event == mail.event["id"]) & (Rsvp.member == member["id"]))
             .first()
         )
@@ -333,7 +347,16 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
     )
     # Removed and blocked: no attendee-only details, and nothing but cancellations.
     mail.going = status == RsvpStatus.going.value and not blocked
-    if blocked and kind in ("invite", "update", "reminder", "message", "welcome"):
+    if mail.event and mail.event.get("attendance") == "hybrid" and rsvp:
+        mail.attendance = str(rsvp["attendance"] or "in_person")
+        if (
+            mail.attendance != "online"
+            and mail.event["details_for_attendees_only"]
+            and not mail.event["link_for_in_person"]
+        ):
+            # The attendee-only online link goes to people going online (text and calendar).
+            mail.event["online_url"] = ""
+    if blocked and kind in ("invite", "update", "reminder", "message", "welcome", "welcome_note"):
         return Skip("the organizers removed the member from the club")
 
     if kind in ("invite", "update", "cancel", "reminder", "message") and not mail.event:
@@ -388,6 +411,26 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
         )
         if not joined:
             return Skip("the member left the club since")
+    elif kind == "welcome_note":
+        if not member or not mail.club:
+            return Skip("a welcome note mail needs a member and a club")
+        if not member["allow_greetings"]:
+            return Skip("the newcomer turned welcome notes off")
+        note = (
+            await WelcomeNote.select(
+                WelcomeNote.message,
+                WelcomeNote.hidden,
+                WelcomeNote.author.display_name.as_alias("author"),
+            )
+            .where(
+                (WelcomeNote.id == int(payload.get("note_id") or 0))
+                & (WelcomeNote.newcomer == member["id"])
+            )
+            .first()
+        )
+        if note is None or note["hidden"]:
+            return Skip("the note is gone or hidden")
+        mail.note = {"author": note["author"], "message": note["message"]}
     elif kind in ("signup_confirm", "password_reset"):
         if not payload.get("token"):
             return Skip("no link token")
@@ -395,6 +438,11 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
             return Skip("a password reset mail needs a member")
     elif kind == "password_reset_none":
         return Skip("a password reset for an address with no account: nothing to send")
+    elif kind == "signup_resend_none":
+        return Skip("a sign-up link asked again for an address with no account: nothing to send")
+    elif kind == "club_suspended":
+        if not member or not mail.club or mail.club["suspended_at"] is None:
+            return Skip("the club is no longer suspended")
     elif kind not in ("signup_existing", "account_deleted"):
         return Skip(f"unknown mail kind {kind!r}")
     return mail
@@ -433,6 +481,7 @@ async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> lis
         & (Rsvp.event.starts_at <= now + max(leads))
         & (Rsvp.member.reminders == True)  # noqa: E712 - a Piccolo expression
         & Rsvp.member.deleted_at.is_null()
+        & Rsvp.event.club.suspended_at.is_null()
     )
     wanted: dict[str, dict[str, Any]] = {}
     for r in rows:

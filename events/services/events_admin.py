@@ -83,11 +83,33 @@ def _columns(values: EventValues, local_start: datetime, tz: str) -> dict[str, A
         ),
         "description": values.description,
         "attestation": values.attestation,
+        # None: the form had no attendance fields (an older client): keep the event's.
+        **(
+            {"link_for_in_person": values.link_for_in_person}
+            if values.link_for_in_person is not None
+            else {}
+        ),
     }
 
 
-async def create_events(club: dict[str, Any], values: EventValues, created_by: int) -> list[int]:
-    """One event, or a series of them (one Event row per occurrence). Returns the new ids."""
+def _defaults(values: EventValues, club: dict[str, Any]) -> dict[str, Any]:
+    """Attributes and attendance of a new event: the form's, else the club's defaults."""
+    return {
+        "attributes": (
+            values.attributes if values.attributes is not None else club.get("attributes", "")
+        ),
+        "attendance": values.attendance or club.get("attendance") or "in_person",
+    }
+
+
+async def create_events(
+    club: dict[str, Any],
+    values: EventValues,
+    created_by: int,
+    extra: dict[str, Any] | None = None,
+) -> list[int]:
+    """One event, or a series of them (one Event row per occurrence). Returns the new ids.
+    `extra`: more column values from the form's other parts (events.expect_fields)."""
     tz = club["timezone"]
     ids: list[int] = []
     async with write_transaction():
@@ -108,6 +130,8 @@ async def create_events(club: dict[str, Any], values: EventValues, created_by: i
                     series=series_id,
                     created_by=created_by,
                     **_columns(values, local_start, tz),
+                    **_defaults(values, club),
+                    **(extra or {}),
                 )
             ).returning(Event.id)
             ids.append(int(rows[0]["id"]))
@@ -158,6 +182,7 @@ async def update_events(
     values: EventValues,
     plan: list[tuple[int, datetime]],
     tz: str,
+    extra: dict[str, Any] | None = None,
 ) -> list[int]:
     """Apply the form to each planned occurrence. Returns the ids whose attendees were told."""
     told: list[int] = []
@@ -167,7 +192,12 @@ async def update_events(
             current = await lock_row(Event.select().where(Event.id == event_id)).first()
             if current is None or current["status"] != EventStatus.scheduled.value:
                 continue
-            changes = _columns(values, local_start, tz)
+            changes = {**_columns(values, local_start, tz), **(extra or {})}
+            # None = the form had no such fields: keep what the event has.
+            if values.attributes is not None:
+                changes["attributes"] = values.attributes
+            if values.attendance is not None:
+                changes["attendance"] = values.attendance
             if event_id != event["id"] and local_start == wall_clock(current["starts_at"], tz):
                 # Time not moved for this occurrence: keep its own length too.
                 changes["ends_at"] = current["ends_at"]
@@ -181,6 +211,12 @@ async def update_events(
             if visible:
                 await _notify("update", event_id, current["club"], sequence)
                 told.append(event_id)
+            modes = {current["attendance"], changes.get("attendance", current["attendance"])}
+            if len(modes) == 2 and rsvps.HYBRID in modes:
+                # Online answers count apart only while the event is hybrid.
+                await rsvps.recount(event_id)
+                await rsvps.fill_from_waitlist(event_id)
+                continue
             old_cap, new_cap = current["capacity"], values.capacity
             if old_cap is not None and (new_cap is None or new_cap > old_cap):
                 # The RSVP service owns the promotion rules (and its mails).
@@ -232,6 +268,7 @@ ATTENDEE_COLUMNS = (
     Rsvp.queued_at,
     Rsvp.updated_at,
     Rsvp.member.display_name.as_alias("name"),
+    Rsvp.attendance,
 )
 
 
@@ -253,6 +290,8 @@ async def attendee_lists(event_id: int) -> dict[str, Any]:
         "waitlist": waitlist,
         "not_going": not_going,
         "going_people": sum(1 + r["guests"] for r in going),
+        # Hybrid events: how many of them are coming in person and how many online.
+        "online_people": sum(1 + r["guests"] for r in going if r["attendance"] == "online"),
         "came": await came_count(event_id),
     }
 

@@ -35,8 +35,9 @@ LONGEST_EVENT = timedelta(days=8)
 MAX_BYTES = 1_000_000
 CANCELLED = EventStatus.cancelled.value
 
-# What a feed renders (calendar.VEVENT_FIELDS), and when a cancelled event leaves the window.
-EVENT_FIELDS = (*calendar.VEVENT_FIELDS, "cancelled_at")
+# What a feed renders (calendar.VEVENT_FIELDS), when a cancelled event leaves the window, and
+# a hybrid event's attendance and link choice (#15).
+EVENT_FIELDS = (*calendar.VEVENT_FIELDS, "cancelled_at", "attendance", "link_for_in_person")
 PROBE_FIELDS = ("id", "starts_at", "ends_at", "status", "sequence", "updated_at")
 CLUB_FIELDS = ("slug", "name", "timezone", "kind", "updated_at")
 
@@ -80,6 +81,9 @@ class FeedRow:
     club_updated_at: datetime | None
     rsvp_status: str | None = None
     rsvp_updated_at: datetime | None = None
+    attendance: str = "in_person"
+    link_for_in_person: bool = False
+    rsvp_attendance: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The mapping the iCalendar builders read."""
@@ -162,6 +166,8 @@ class FeedSelection:
         if self.club_slug:
             query = query.where(ev.club.slug == self.club_slug)
         f = self.filters
+        if f is None:  # listings.filtered leaves suspended clubs out otherwise (#16)
+            query = query.where(ev.club.suspended_at.is_null())
         if f is not None:
             query = listings.filtered(query, f, ev)
             # Dates are in each club's zone: widen by a day here, cut exactly in _keep.
@@ -203,6 +209,7 @@ class FeedSelection:
             cols += [
                 Rsvp.status.as_alias("rsvp_status"),
                 Rsvp.updated_at.as_alias("rsvp_updated_at"),
+                Rsvp.attendance.as_alias("rsvp_attendance"),
             ]
         upcoming, recent = self._parts(cols, now)
         return [*await upcoming, *await recent]
@@ -316,8 +323,8 @@ async def reset_feed_token(member_id: int) -> None:
 
 
 def feed_links(url: str) -> dict[str, str]:
-    """https://, webcal:// and Google "add by URL" forms of one feed URL."""
+    """https://, webcal://, Outlook's webcal:https:// and Google "add by URL" forms of a feed."""
     parts = urlsplit(url)
     webcal = "webcal://" + parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
     google = "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")
-    return {"https": url, "webcal": webcal, "google": google}
+    return {"https": url, "webcal": webcal, "outlook": f"webcal:{url}", "google": google}

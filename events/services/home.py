@@ -41,6 +41,8 @@ class HomeEvent:
     club_name: str
     club_timezone: str
     club_kind: str
+    attributes: str = ""  # space-separated codes (events/attributes.py)
+    attendance: str = "in_person"
     my_rsvp: str | None = None  # the viewer's own answer, if they gave one
 
     @property
@@ -135,7 +137,7 @@ async def home_page(
     shown, last = _page(await _events(filters, after, viewer, now))
     clubs = (
         await Club.select(Club.slug, Club.name)
-        .where(Club.listed.eq(True))
+        .where(Club.listed.eq(True) & Club.suspended_at.is_null())
         .order_by(Club.name)
         .limit(CLUB_MENU_MAX + 1)
     )

@@ -10,6 +10,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
 
 from events import parsing, timefmt
+from events.services import attribute_filters
 from events.services.clubs import SLUG_RE
 from events.tables import Event, EventStatus, Rsvp, RsvpStatus
 
@@ -49,6 +50,8 @@ EVENT_COLUMNS = (
     Event.club.name.as_alias("club_name"),
     Event.club.timezone.as_alias("club_timezone"),
     Event.club.kind.as_alias("club_kind"),
+    Event.attributes,
+    Event.attendance,
 )
 
 
@@ -64,6 +67,7 @@ def filtered(query: Any, filters: EventFilters, event: Any = Event) -> Any:
     the Event table, or a join to it such as `Rsvp.event`. The start date is widened by the
     caller, which knows its own lower bound; both dates are in each club's own zone, so the
     UTC window is a day wider and rows are cut exactly afterwards."""
+    query = query.where(event.club.suspended_at.is_null())  # suspended by a steward (#16)
     if filters.end:
         query = query.where(
             event.starts_at < datetime.combine(filters.end, time.max, UTC) + timedelta(days=1)
@@ -75,6 +79,7 @@ def filtered(query: Any, filters: EventFilters, event: Any = Event) -> Any:
     if filters.q:
         pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
         query = query.where(contains(event.title, pattern) | contains(event.club.name, pattern))
+    query = attribute_filters.narrowed(query, filters.attributes, event)
     return query
 
 
@@ -86,6 +91,9 @@ class EventFilters:
     start: date | None = None
     end: date | None = None
     messages: list[str] = field(default_factory=list)
+    attributes: attribute_filters.AttributeFilter = field(
+        default_factory=attribute_filters.AttributeFilter
+    )
 
     def as_query(self) -> dict[str, str]:
         values = {
@@ -94,6 +102,7 @@ class EventFilters:
             "q": self.q,
             "from": self.start.isoformat() if self.start else "",
             "to": self.end.isoformat() if self.end else "",
+            **self.attributes.as_query(),
         }
         return {k: v for k, v in values.items() if v}
 
@@ -101,6 +110,8 @@ class EventFilters:
 def parse_filters(params: Any, activities: list[str]) -> EventFilters:
     """Read `/`'s query string. Anything unreadable is dropped with a gentle message."""
     filters = EventFilters(q=" ".join(str(params.get("q", "")).split())[:100])
+    filters.attributes = attribute_filters.read(params)
+    filters.messages += filters.attributes.messages
     activity = str(params.get("activity", "")).strip().lower()
     if activity and activity not in activities:
         filters.messages.append(f"No events for the activity “{activity[:40]}”; showing all.")

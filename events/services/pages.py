@@ -23,7 +23,7 @@ from events.services import greetings, listings
 from events.services.attendees import Fellows, as_chosen
 from events.services.clubs import NEWCOMER_DAYS, SLUG_RE, activity_list
 from events.services.events_admin import is_greeter_role
-from events.services.rsvps import PanelState, panel_from
+from events.services.rsvps import ONLINE, PanelState, is_hybrid, panel_from
 from events.tables import Club, Event, EventStatus, Role, RsvpStatus, Visibility
 from events.tokens import Tokens
 
@@ -115,6 +115,7 @@ EVENT_SQL = (
     "club.timezone AS club_timezone, club.kind AS club_kind, "
     "membership.role AS my_role, membership.blocked AS my_blocked, "
     "mine.status AS my_status, mine.guests AS my_guests, mine.visibility AS my_visibility, "
+    "mine.attendance AS my_attendance, "
     "(SELECT COUNT(*) FROM rsvp ahead WHERE ahead.event = event.id "
     "AND ahead.status = 'waitlisted' AND mine.status = 'waitlisted' "
     "AND (ahead.queued_at < mine.queued_at "
@@ -137,6 +138,7 @@ EVENT_EXTRA = (
     "my_status",
     "my_guests",
     "my_visibility",
+    "my_attendance",
     "my_position",
     "role_count",
     "my_role_count",
@@ -162,6 +164,9 @@ class EventPage(_Page):
     my_messages: list[dict[str, Any]]
     # Fellow attendees, as each chose to be shown: for people going only.
     fellows: Fellows | None
+    # The online link, when shown at all (details shown), goes to this viewer too: on a hybrid
+    # event only to people going online, or in person when the organizer allows it.
+    show_link: bool = True
 
 
 def _event_branches(
@@ -320,12 +325,13 @@ async def event_page(
             "status": row["my_status"],
             "guests": row["my_guests"],
             "visibility": row["my_visibility"],
+            "attendance": row["my_attendance"],
         }
     position = int(row["my_position"]) if mine and mine["status"] == WAITLISTED else None
     return EventPage(
         event=event,
         cancelled=event["status"] == EventStatus.cancelled.value,
-        show_details=not event["details_for_attendees_only"] or going,
+        show_details=not event["details_for_attendees_only"] or going or organizer,
         counts={"going": int(event["taken"]), "waitlisted": int(event["waitlisted"])},
         rsvp=panel_from(event, mine, position, now),
         can_organize=organizer,
@@ -343,7 +349,15 @@ async def event_page(
         )
         if going
         else None,
+        show_link=link_shown(event, row["my_attendance"] if going else None, organizer),
     )
+
+
+def link_shown(event: dict[str, Any], attendance: str | None, organizer: bool = False) -> bool:
+    """Whether a viewer whose details are shown also gets the online link (see EventPage)."""
+    if organizer or not event["details_for_attendees_only"] or not is_hybrid(event):
+        return True
+    return attendance == ONLINE or bool(event.get("link_for_in_person"))
 
 
 # ---------------------------------------------------------------- a club page

@@ -80,6 +80,7 @@ async def open_reports(club_id: int) -> list[dict[str, Any]]:
         await Report.select(
             *Report.all_columns(exclude=[Report.club, Report.reporter, Report.resolved]),
             Report.reporter.display_name.as_alias("reporter_name"),
+            Report.escalated_at,
         )
         .where((Report.club == club_id) & Report.resolved.eq(False))
         .order_by(Report.created_at)

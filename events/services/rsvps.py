@@ -40,6 +40,9 @@ GOING = RsvpStatus.going.value
 WAITLISTED = RsvpStatus.waitlisted.value
 NOT_GOING = RsvpStatus.not_going.value
 STATUS_LABELS = {GOING: "going", WAITLISTED: "waitlisted", NOT_GOING: "not going"}
+IN_PERSON = "in_person"
+ONLINE = "online"
+HYBRID = "hybrid"
 
 EVENT_FIELDS = (
     Event.id,
@@ -53,6 +56,14 @@ EVENT_FIELDS = (
     Event.status,
     Event.attestation,
     Event.sequence,
+    # What the success card's "Add to calendar" links need (#14).
+    Event.title,
+    Event.ends_at,
+    Event.location,
+    Event.online_url,
+    Event.location_hint,
+    Event.attendance,
+    Event.online_taken,
 )
 EVENT_COLUMNS = ", ".join(f"event.{c._meta.db_column_name}" for c in EVENT_FIELDS)
 
@@ -63,7 +74,7 @@ FACTS_SQL = (
     "(SELECT blocked FROM membership WHERE membership.member = {} "
     "AND membership.club = event.club) AS blocked, "
     "mine.id AS mine_id, mine.status AS mine_status, mine.guests AS mine_guests, "
-    "mine.visibility AS mine_visibility, "
+    "mine.visibility AS mine_visibility, mine.attendance AS mine_attendance, "
     "(SELECT default_visibility FROM member WHERE member.id = {}) AS default_visibility, "
     "EXISTS (SELECT 1 FROM rsvp earlier JOIN event other ON other.id = earlier.event "
     "WHERE earlier.member = {} AND other.club = event.club AND earlier.event != event.id "
@@ -75,7 +86,7 @@ FACTS_SQL = (
     "FROM event LEFT JOIN rsvp mine ON mine.event = event.id AND mine.member = {} "
     "WHERE event.id = {}"
 )
-COUNTERS = "RETURNING taken, waitlisted"
+COUNTERS = "RETURNING taken, waitlisted, online_taken"
 
 
 class RsvpRefused(Exception):
@@ -98,6 +109,8 @@ class Outcome:
     position: int | None = None
     # The visibility chosen with this answer, if any.
     visibility: str | None = None
+    # In person or online (what a hybrid event's answer chose; the event's mode otherwise).
+    attendance: str = IN_PERSON
     # The event and the panel as they are right after the change (read in its transaction).
     event: dict[str, Any] | None = None
     panel: PanelState | None = None
@@ -119,11 +132,30 @@ class PanelState:
     guests: int = 0
     position: int | None = None
     visibility: str = Visibility.initials.value
+    # Hybrid events: `going` counts the in-person places, `online` the people going online.
+    hybrid: bool = False
+    online: int = 0
+    attendance: str = IN_PERSON
 
     @property
     def can_cancel(self) -> bool:
         closed_for_good = self.closed_reason in ("past", "cancelled")
         return self.status in (GOING, WAITLISTED) and not closed_for_good
+
+
+def is_hybrid(event: dict[str, Any]) -> bool:
+    return event.get("attendance") == HYBRID
+
+
+def counted_online(event: dict[str, Any], attendance: str | None) -> bool:
+    """Whether a going RSVP's places are in `online_taken` (not `taken`, which the capacity
+    caps): online answers to hybrid events only."""
+    return is_hybrid(event) and attendance == ONLINE
+
+
+def default_attendance(event: dict[str, Any]) -> str:
+    """What an answer to an event that is not hybrid records: the event's own mode."""
+    return ONLINE if event.get("attendance") == ONLINE else IN_PERSON
 
 
 def _stamp(moment: datetime) -> str:
@@ -197,6 +229,7 @@ def _mine_of(facts: dict[str, Any]) -> dict[str, Any] | None:
         "status": facts["mine_status"],
         "guests": facts["mine_guests"],
         "visibility": facts["mine_visibility"],
+        "attendance": facts["mine_attendance"] or IN_PERSON,
     }
 
 
@@ -206,6 +239,7 @@ def _counted(event: dict[str, Any], rows: list[dict[str, Any]]) -> bool:
         return False
     event["taken"] = int(rows[0]["taken"])
     event["waitlisted"] = int(rows[0]["waitlisted"])
+    event["online_taken"] = int(rows[0]["online_taken"])
     return True
 
 
@@ -224,26 +258,36 @@ async def _take(event: dict[str, Any], places: int, from_waitlist: bool = False)
     return _counted(event, rows)
 
 
-async def _count(event: dict[str, Any], taken: int = 0, waitlisted: int = 0) -> None:
-    """Change the counters by these amounts (places freed, the waitlist joined or left)."""
+async def _count(
+    event: dict[str, Any], taken: int = 0, waitlisted: int = 0, online: int = 0
+) -> None:
+    """Change the counters by these amounts (places freed, the waitlist joined or left, people
+    going online)."""
     rows = await Event.raw(
-        "UPDATE event SET taken = taken + {}, waitlisted = waitlisted + {} WHERE id = {} "
-        + COUNTERS,
+        "UPDATE event SET taken = taken + {}, waitlisted = waitlisted + {}, "
+        "online_taken = online_taken + {} WHERE id = {} " + COUNTERS,
         taken,
         waitlisted,
+        online,
         event["id"],
     )
     _counted(event, rows)
 
 
-async def _invite(event: dict[str, Any], member_id: int, partstat: str, now: datetime) -> None:
+async def _invite(
+    event: dict[str, Any], member_id: int, partstat: str, now: datetime, promoted: bool = False
+) -> None:
+    """`promoted`: off the waitlist, so the mail says a place opened up."""
+    payload: dict[str, Any] = {"partstat": partstat}
+    if promoted:
+        payload["promoted"] = True
     await outbox.add(
         "invite",
         f"invite:{event['id']}:{member_id}:{partstat.lower()}:{_stamp(now)}",
         recipient=member_id,
         event=event["id"],
         club=event["club"],
-        payload={"partstat": partstat},
+        payload=payload,
     )
 
 
@@ -306,7 +350,7 @@ async def _fill(event: dict[str, Any], now: datetime) -> list[int]:
         if free is not None:
             free -= need
         await Rsvp.update({Rsvp.status: GOING, Rsvp.updated_at: now}).where(Rsvp.id == row["id"])
-        await _invite(event, row["member"], "ACCEPTED", now)
+        await _invite(event, row["member"], "ACCEPTED", now, promoted=True)
         promoted.append(int(row["member"]))
     return promoted
 
@@ -333,10 +377,15 @@ async def respond(
     *,
     attested: bool = False,
     visibility: str | None = None,
+    attendance: str | None = None,
     now: datetime | None = None,
 ) -> Outcome:
     """Record a member's yes/no. Raises RsvpRefused when a rule says no, LookupError when the
     event does not exist. A yes goes to the waitlist when the places do not fit.
+
+    `attendance` (`in_person` or `online`) is asked for a yes to a hybrid event and ignored
+    otherwise: in-person places have the capacity and the waitlist, online has no cap;
+    switching from in person to online frees the place for the line.
 
     A plain yes or no is BEGIN, one read, the counters, the RSVP row, the mail row and COMMIT
     (PostgreSQL adds the row lock); the panel is made from what those statements returned."""
@@ -344,6 +393,8 @@ async def respond(
         raise RsvpRefused("Choose whether you're going or not.")
     if visibility is not None and visibility not in {v.value for v in Visibility}:
         visibility = None
+    if attendance not in (None, IN_PERSON, ONLINE):
+        raise RsvpRefused("Choose whether you'll be there in person or online.")
     async with _rsvp_transaction():
         facts, now = await _locked_facts(event_id, member_id, now)
         if facts is None:
@@ -357,9 +408,9 @@ async def respond(
         if response == "no":
             outcome = await _say_no(event, member_id, mine, facts, now)
         else:
-            _check_yes(event, mine, guests, attested)
-            outcome = await _say_yes(
-                event, member_id, mine, guests, attested, visibility, facts, now
+            chosen = _attendance_for(event, mine, attendance)
+            outcome = await _say_yes_checked(
+                event, member_id, mine, guests, attested, visibility, facts, now, chosen
             )
             if (
                 visibility
@@ -384,6 +435,7 @@ async def respond(
                 "status": outcome.status,
                 "guests": outcome.guests,
                 "visibility": outcome.visibility or kept or Visibility.initials.value,
+                "attendance": outcome.attendance,
             }
         outcome.panel = panel_from(event, mine_now, position, now)
     # Committed: the event's page, its club's page and the lists that show counts change.
@@ -391,10 +443,29 @@ async def respond(
     return outcome
 
 
-def _check_yes(
-    event: dict[str, Any], mine: dict[str, Any] | None, guests: int, attested: bool
-) -> None:
-    """Raises RsvpRefused for more guests than the event takes, or a missing attestation."""
+def _attendance_for(event: dict[str, Any], mine: dict[str, Any] | None, asked: str | None) -> str:
+    """In person or online for a yes: a hybrid event's answer must say (a member already going
+    keeps their choice when the form leaves it out); other events record their own mode."""
+    if not is_hybrid(event):
+        return default_attendance(event)
+    if asked:
+        return asked
+    if mine is not None and mine["status"] in (GOING, WAITLISTED):
+        return str(mine["attendance"])
+    raise RsvpRefused("Choose whether you'll be there in person or online.")
+
+
+async def _say_yes_checked(
+    event: dict[str, Any],
+    member_id: int,
+    mine: dict[str, Any] | None,
+    guests: int,
+    attested: bool,
+    visibility: str | None,
+    facts: dict[str, Any],
+    now: datetime,
+    attendance: str = IN_PERSON,
+) -> Outcome:
     if not 0 <= guests <= event["guests_allowed"]:
         allowed = event["guests_allowed"]
         raise RsvpRefused(
@@ -404,6 +475,18 @@ def _check_yes(
         )
     if event["attestation"] and not attested and (mine is None or mine["status"] == NOT_GOING):
         raise RsvpRefused(f"Please confirm: {event['attestation']}")
+    if (
+        mine is not None
+        and is_hybrid(event)
+        and mine["status"] in (GOING, WAITLISTED)
+        and mine["attendance"] != attendance
+    ):
+        return await _switch(event, member_id, mine, guests, attendance, facts, now)
+    outcome = await _say_yes(
+        event, member_id, mine, guests, attested, visibility, facts, now, attendance
+    )
+    outcome.attendance = attendance
+    return outcome
 
 
 async def _say_no(
@@ -435,7 +518,10 @@ async def _say_no(
     if facts["holds_role"]:
         await _release_roles(event["id"], member_id)
     promoted: list[int] = []
-    if mine["status"] == GOING:
+    if mine["status"] == GOING and counted_online(event, mine["attendance"]):
+        await _count(event, online=-(1 + mine["guests"]))
+        message = "Your RSVP is cancelled. Thanks for letting us know."
+    elif mine["status"] == GOING:
         await _count(event, taken=-(1 + mine["guests"]))
         if event["waitlisted"] > 0:
             promoted = await _fill(event, now)
@@ -455,9 +541,11 @@ async def _say_yes(
     visibility: str | None,
     facts: dict[str, Any],
     now: datetime,
+    attendance: str = IN_PERSON,
 ) -> Outcome:
+    online = counted_online(event, attendance)
     if mine is not None and mine["status"] == GOING:
-        return await _change_guests(event, mine, guests, now)
+        return await _change_guests(event, mine, guests, now, online=online)
     if mine is not None and mine["status"] == WAITLISTED:
         if mine["guests"] == guests:
             return Outcome(WAITLISTED, False, "You're already on the waitlist.", guests=guests)
@@ -471,12 +559,17 @@ async def _say_yes(
     # A new yes (first answer, or after a no): joins at the back of the line.
     places = 1 + guests
     capacity = event["capacity"]
-    fits = capacity is None or event["taken"] + places <= capacity
-    if not (fits and await _take(event, places)):
-        await _count(event, waitlisted=1)
-        fits = False
+    if online:
+        await _count(event, online=places)
+        fits = True
+    else:
+        fits = capacity is None or event["taken"] + places <= capacity
+        if not (fits and await _take(event, places)):
+            await _count(event, waitlisted=1)
+            fits = False
     status = GOING if fits else WAITLISTED
     values: dict[Any, Any] = {
+        Rsvp.attendance: attendance,
         Rsvp.status: status,
         Rsvp.guests: guests,
         Rsvp.queued_at: now,
@@ -501,6 +594,8 @@ async def _say_yes(
     await _invite(event, member_id, "ACCEPTED" if status == GOING else "TENTATIVE", now)
     if status == GOING:
         message = "You're going! We've emailed you a calendar invite."
+        if online:
+            message = "You're joining online! We've emailed you a calendar invite."
         return Outcome(GOING, True, message, guests=guests, visibility=visibility)
     # At the back of the line when nobody waiting joined it at this moment or later.
     position = event["waitlisted"] if facts["line_ends_before"] else None
@@ -515,11 +610,16 @@ async def _say_yes(
 
 
 async def _change_guests(
-    event: dict[str, Any], mine: dict[str, Any], guests: int, now: datetime
+    event: dict[str, Any], mine: dict[str, Any], guests: int, now: datetime, online: bool = False
 ) -> Outcome:
     before = mine["guests"]
     if guests == before:
         return Outcome(GOING, False, "You're already going.", guests=guests)
+    if online:
+        # Online has no cap: the count follows the guests.
+        await Rsvp.update({Rsvp.guests: guests, Rsvp.updated_at: now}).where(Rsvp.id == mine["id"])
+        await _count(event, online=guests - before)
+        return Outcome(GOING, True, "Your guests are updated.", guests=guests)
     if guests > before:
         if not await _take(event, guests - before):
             free = max((event["capacity"] or 0) - event["taken"], 0)
@@ -533,6 +633,63 @@ async def _change_guests(
     await _count(event, taken=-(before - guests))
     promoted = await _fill(event, now) if event["waitlisted"] > 0 else []
     return Outcome(GOING, True, "Your guests are updated.", promoted, guests=guests)
+
+
+async def _switch(
+    event: dict[str, Any],
+    member_id: int,
+    mine: dict[str, Any],
+    guests: int,
+    attendance: str,
+    facts: dict[str, Any],
+    now: datetime,
+) -> Outcome:
+    """A member going (or waitlisted) to a hybrid event changes between in person and online.
+
+    To online: their in-person place (or their place in line) is freed at once and the line
+    moves up, in this transaction. To in person: like a new yes, a place if one fits, else the
+    back of the line (then they are not going online any more)."""
+    places = 1 + guests
+    promoted: list[int] = []
+    if attendance == ONLINE:
+        if mine["status"] == GOING:
+            await _count(event, taken=-(1 + mine["guests"]), online=places)
+        else:
+            await _count(event, waitlisted=-1, online=places)
+        status = GOING
+    else:
+        await _count(event, online=-(1 + mine["guests"]))
+        capacity = event["capacity"]
+        fits = capacity is None or event["taken"] + places <= capacity
+        if not (fits and await _take(event, places)):
+            await _count(event, waitlisted=1)
+            fits = False
+        status = GOING if fits else WAITLISTED
+    await Rsvp.update(
+        {
+            Rsvp.status: status,
+            Rsvp.attendance: attendance,
+            Rsvp.guests: guests,
+            Rsvp.queued_at: now,
+            Rsvp.updated_at: now,
+        }
+    ).where(Rsvp.id == mine["id"])
+    if facts["holds_role"] and attendance == ONLINE:
+        # Volunteer roles (greeter, driver...) are done in person.
+        await _release_roles(event["id"], member_id)
+    await _invite(event, member_id, "ACCEPTED" if status == GOING else "TENTATIVE", now)
+    if attendance == ONLINE:
+        if event["waitlisted"] > 0:
+            promoted = await _fill(event, now)
+        message = "You're joining online now. Your in-person place went back to the pool."
+    elif status == GOING:
+        message = "You're going in person now. We've emailed you an updated invite."
+    else:
+        message = "No in-person places are free, so you're on the waitlist for one."
+    position = event["waitlisted"] if status == WAITLISTED and facts["line_ends_before"] else None
+    return Outcome(
+        status, True, message, promoted, guests=guests, position=position, attendance=attendance
+    )
 
 
 async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = None) -> int:
@@ -556,7 +713,7 @@ async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = N
     if not events:
         return 0
     mine = (
-        await Rsvp.select(Rsvp.id, Rsvp.event, Rsvp.status, Rsvp.guests)
+        await Rsvp.select(Rsvp.id, Rsvp.event, Rsvp.status, Rsvp.guests, Rsvp.attendance)
         .where(
             (Rsvp.member == member_id)
             & Rsvp.event.is_in(list(events))
@@ -570,7 +727,9 @@ async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = N
             Rsvp.id == row["id"]
         )
         await _cancel_notice(event, member_id, now, by="club")
-        if row["status"] == GOING:
+        if row["status"] == GOING and counted_online(event, row["attendance"]):
+            await _count(event, online=-(1 + row["guests"]))
+        elif row["status"] == GOING:
             await _count(event, taken=-(1 + row["guests"]))
             await _fill(event, now)
         else:
@@ -584,6 +743,20 @@ async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = N
             (RoleSignup.member == member_id) & RoleSignup.role.is_in([int(r["id"]) for r in roles])
         )
     return len(mine)
+
+
+async def recount(event_id: int) -> None:
+    """Count the event's going places again, in `taken` or (online answers to a hybrid event)
+    `online_taken`: after the event became hybrid or stopped being so. Call inside a write
+    transaction that holds the event's lock."""
+    going = "FROM rsvp WHERE rsvp.event = event.id AND rsvp.status = 'going' AND "
+    online = "event.attendance = 'hybrid' AND rsvp.attendance = 'online'"
+    await Event.raw(
+        f"UPDATE event SET taken = (SELECT COALESCE(SUM(1 + rsvp.guests), 0) {going} "
+        f"NOT ({online})), online_taken = (SELECT COALESCE(SUM(1 + rsvp.guests), 0) {going} "
+        f"{online}) WHERE id = {{}}",
+        event_id,
+    )
 
 
 async def waitlist_position(event_id: int, member_id: int) -> int | None:
@@ -628,11 +801,14 @@ def panel_from(
         closed_reason=reason,
         guests_allowed=int(event["guests_allowed"]),
         attestation=str(event.get("attestation") or ""),
+        hybrid=is_hybrid(event),
+        online=int(event.get("online_taken") or 0),
     )
     if mine is not None:
         state.status = str(mine["status"])
         state.guests = int(mine["guests"])
         state.visibility = str(mine["visibility"])
+        state.attendance = str(mine.get("attendance") or IN_PERSON)
         if state.status == WAITLISTED:
             state.position = position
     return state
@@ -656,6 +832,7 @@ async def attendee_export(event_id: int, member_id: int) -> list[dict[str, Any]]
                 "status": STATUS_LABELS.get(row["status"], row["status"]),
                 "guests": row["guests"],
                 "rsvp_at": answered or row["queued_at"],
+                "attendance": row["attendance"] or IN_PERSON,
             }
         )
     return rows
@@ -670,6 +847,7 @@ async def attendee_rows(event_id: int) -> list[dict[str, Any]]:
         Rsvp.queued_at,
         Rsvp.updated_at,
         Rsvp.id,
+        Rsvp.attendance,
     ).where(Rsvp.event == event_id)
     order = {GOING: 0, WAITLISTED: 1, NOT_GOING: 2}
     rows.sort(key=lambda r: (order.get(r["status"], 3), r["queued_at"], r["id"]))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import login_throttle, ratelimit
+from events import changes, flash, login_throttle, ratelimit, signup_pending
 from events.access import require_member
 from events.auth import (
     current_member,
@@ -18,7 +20,7 @@ from events.auth import (
 from events.forms import password_reset as reset_form
 from events.forms import signup as signup_fields
 from events.forms.fields import email_address, is_email
-from events.services import accounts, pages
+from events.services import accounts, listings, pages
 from events.services.feeds import feed_links
 from events.settings import settings_of
 from events.templating import render
@@ -26,17 +28,36 @@ from events.tokens import tokens_of
 from events.web import form_data
 
 SIGNUP_LIMIT = (10, 3600)
+RESEND_LIMIT_ADDRESS = (3, 3600)  # links asked again per address an hour
+RESEND_LIMIT_IP = (10, 3600)
+_EVENT_NEXT = re.compile(r"^/events/(\d{1,18})(?:[/?#]|$)")
 
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+async def way_back(next_path: str) -> dict[str, str]:
+    """What the login and sign-up pages say about where the visitor is headed: the event's
+    title when `next` is an event page (public already: it is on that page)."""
+    match = _EVENT_NEXT.match(next_path)
+    if not match:
+        return {}
+    event = await listings.get_event(int(match.group(1)))
+    if event is None:
+        return {}
+    changes.depends_on(event_id=int(event["id"]))
+    return {"title": str(event["title"]), "club": str(event["club_name"])}
+
+
 async def login_form(request: Request) -> Response:
     if current_member(request):
         return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    next_path = safe_next(request.query_params.get("next"))
     return render(
-        request, "login.html", {"next": safe_next(request.query_params.get("next")), "email": ""}
+        request,
+        "login.html",
+        {"next": next_path, "email": "", "heading_for": await way_back(next_path)},
     )
 
 
@@ -57,7 +78,12 @@ async def login(request: Request) -> Response:
         return render(
             request,
             "login.html",
-            {"next": next_path, "email": email, "message": message},
+            {
+                "next": next_path,
+                "email": email,
+                "message": message,
+                "heading_for": await way_back(next_path),
+            },
             status_code=429,
             headers={"Retry-After": str(attempt.retry_after)},
         )
@@ -70,6 +96,7 @@ async def login(request: Request) -> Response:
                 "next": next_path,
                 "email": email,
                 "message": "That email and password don't match an account.",
+                "heading_for": await way_back(next_path),
             },
             status_code=422,
         )
@@ -88,17 +115,32 @@ async def logout(request: Request) -> Response:
 
 
 async def signup_form(request: Request) -> Response:
+    next_path = safe_next(request.query_params.get("next"), "")
     return render(
-        request, "signup.html", {"form": signup_fields.SignupForm("", "", ""), "errors": {}}
+        request,
+        "signup.html",
+        {
+            "form": signup_fields.SignupForm("", "", ""),
+            "errors": {},
+            "next": next_path,
+            "heading_for": await way_back(next_path),
+        },
     )
 
 
 async def signup(request: Request) -> Response:
     data = await form_data(request)
     form, errors = signup_fields.parse(data)
+    next_path = safe_next(data.get("next"), "")
     if errors:
         form.password = ""
-        return render(request, "signup.html", {"form": form, "errors": errors}, status_code=422)
+        context = {
+            "form": form,
+            "errors": errors,
+            "next": next_path,
+            "heading_for": await way_back(next_path),
+        }
+        return render(request, "signup.html", context, status_code=422)
     if not await ratelimit.allow(
         request.app.state.redis, f"signup:ip:{client_ip(request)}", *SIGNUP_LIMIT
     ):
@@ -111,19 +153,58 @@ async def signup(request: Request) -> Response:
             },
             status_code=429,
         )
-    await accounts.sign_up(tokens_of(request), form)
-    return RedirectResponse("/signup/sent", status_code=303)
+    await accounts.sign_up(tokens_of(request), form, next_path)
+    response = RedirectResponse("/signup/sent", status_code=303)
+    signup_pending.remember(request, response, form.email, next_path)
+    return response
 
 
-async def signup_sent(request: Request) -> Response:
-    return render(request, "signup_sent.html")
+async def signup_sent(request: Request, message: str = "", status_code: int = 200) -> Response:
+    pending = signup_pending.read(request)
+    return render(
+        request,
+        "signup_sent.html",
+        {"address": pending[0] if pending else "", "message": message},
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"} if pending else None,
+    )
+
+
+async def signup_resend(request: Request) -> Response:
+    """Send the sign-up link again to the address this browser signed up with. The answer is
+    the same whether or not that address has an account (or a confirmed one)."""
+    pending = signup_pending.read(request)
+    if pending is None:
+        return RedirectResponse("/signup", status_code=303)
+    email, next_path = pending
+    redis = request.app.state.redis
+    allowed = await ratelimit.allow(redis, f"resend:ip:{client_ip(request)}", *RESEND_LIMIT_IP)
+    allowed = await ratelimit.allow(redis, f"resend:email:{email}", *RESEND_LIMIT_ADDRESS) and (
+        allowed
+    )
+    if not allowed:
+        text = (
+            "We've sent several links already. Please give them a few minutes and look in "
+            "the spam folder; you can ask again in an hour."
+        )
+        response = await signup_sent(request, text, 429)
+        response.headers["Retry-After"] = "3600"
+        return response
+    await accounts.resend_confirmation(tokens_of(request), email, next_path)
+    return flash.redirect(request, "/signup/sent", f"We sent a new link to {email}.")
 
 
 async def signup_confirm_page(request: Request) -> Response:
     token = request.query_params.get("token", "")[:200]
     if await accounts.read_confirm_token(tokens_of(request), token) is None:
         return await _confirm_link_refused(request, token)
-    return render(request, "signup_confirm.html", {"token": token, "valid": True})
+    next_path = safe_next(request.query_params.get("next"), "")
+    return render(
+        request,
+        "signup_confirm.html",
+        {"token": token, "valid": True, "next": next_path},
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
 
 
 async def signup_confirm(request: Request) -> Response:
@@ -133,7 +214,11 @@ async def signup_confirm(request: Request) -> Response:
     if member_id is None:
         return await _confirm_link_refused(request, token)
     await end_session(request, Response())
-    response = RedirectResponse("/account", status_code=303)
+    # Back where they were going (an event, a club), else their account.
+    response = flash.redirect(
+        request, safe_next(data.get("next"), "/account"), "Welcome — you're signed in."
+    )
+    signup_pending.forget(request, response)
     await start_session(request, response, member_id)
     return response
 
@@ -225,6 +310,7 @@ routes = [
     Route("/signup", signup_form, methods=["GET"], name="signup"),
     Route("/signup", signup, methods=["POST"]),
     Route("/signup/sent", signup_sent, name="signup_sent"),
+    Route("/signup/resend", signup_resend, methods=["POST"], name="signup_resend"),
     Route("/signup/confirm", signup_confirm_page, methods=["GET"], name="signup_confirm"),
     Route("/signup/confirm", signup_confirm, methods=["POST"]),
     Route("/account", account, name="account"),

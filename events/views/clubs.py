@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import changes, ratelimit, timefmt
+from events import changes, flash, ratelimit, timefmt
 from events.access import require_member
 from events.auth import CurrentMember, current_member
 from events.forms import club as club_form
@@ -19,6 +19,7 @@ from events.parsing import parse_id, path_id
 from events.services import clubs as svc
 from events.services import greetings as greet
 from events.services import pages
+from events.settings import settings_of
 from events.templating import render, wants_fragment
 from events.tokens import Tokens, tokens_of
 from events.web import form_data, load_club, organizer_club, post
@@ -78,7 +79,12 @@ async def membership_response(
     request: Request, club: dict[str, Any], message: str = "", status: int = 200
 ) -> Response:
     if status == 200 and not wants_fragment(request):
-        return RedirectResponse(f"/clubs/{club['slug']}", status_code=303)
+        url = f"/clubs/{club['slug']}"
+        return (
+            flash.redirect(request, url, message)
+            if message
+            else RedirectResponse(url, status_code=303)
+        )
     context = await club_context(request, club, panel_message=message)
     return render(
         request,
@@ -97,7 +103,8 @@ async def join(request: Request) -> Response:
         await svc.join(member.id, club["id"], greetable=greet.parse_choice(data.get("greet")))
     except svc.ClubError as exc:
         return await membership_response(request, club, exc.message, exc.status)
-    return await membership_response(request, club)
+    welcome = "" if wants_fragment(request) else f"Welcome to {club['name']}!"
+    return await membership_response(request, club, welcome)
 
 
 async def leave(request: Request) -> Response:
@@ -166,7 +173,11 @@ async def welcome(request: Request) -> Response:
     if status == 403 and not wants_fragment(request):
         raise HTTPException(403, error)
     if status == 200 and not wants_fragment(request):
-        return RedirectResponse(f"/clubs/{club['slug']}#newcomers", status_code=303)
+        return flash.redirect(
+            request,
+            f"/clubs/{club['slug']}#newcomers",
+            "Your welcome note is on its way. Thank you!",
+        )
     return await note_response(request, club, member, newcomer_id, message, status, error)
 
 
@@ -204,10 +215,6 @@ async def note_response(
 # ---------------------------------------------------------------- create and edit
 
 
-def zone_choices() -> tuple[str, ...]:
-    return ("UTC", *timefmt.zone_names())
-
-
 def club_form_page(
     request: Request,
     form: club_form.ClubForm,
@@ -219,14 +226,16 @@ def club_form_page(
     return render(
         request,
         "club_form.html",
-        {"form": form, "errors": errors, "club": club, "zones": zone_choices()},
+        {"form": form, "errors": errors, "club": club, "zone_groups": timefmt.zone_groups()},
         status_code=status,
     )
 
 
 async def new_club_form(request: Request) -> Response:
     require_member(request)
-    return club_form_page(request, club_form.ClubForm(), {})
+    # The instance's default zone; the browser's own zone replaces it (static/timezone.js).
+    form = club_form.ClubForm(timezone=settings_of(request).default_timezone)
+    return club_form_page(request, form, {})
 
 
 async def create_club(request: Request) -> Response:
@@ -241,7 +250,9 @@ async def create_club(request: Request) -> Response:
             form.slug = suggestion
     if errors:
         return club_form_page(request, form, errors, status=422)
-    return RedirectResponse(f"/clubs/{form.slug}", status_code=303)
+    return flash.redirect(
+        request, f"/clubs/{form.slug}", "Your club is ready. Post its first event when you're set."
+    )
 
 
 async def edit_club_form(request: Request) -> Response:
@@ -256,7 +267,7 @@ async def edit_club(request: Request) -> Response:
     if errors:
         return club_form_page(request, form, errors, club=club, status=422)
     await svc.update_club(club["id"], form)
-    return RedirectResponse(f"/clubs/{club['slug']}", status_code=303)
+    return flash.redirect(request, f"/clubs/{club['slug']}", "Club settings saved.")
 
 
 # ---------------------------------------------------------------- team

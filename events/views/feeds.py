@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from events import conditional, timefmt
 from events.access import require_member
+from events.attributes import labels as attribute_labels
 from events.parsing import path_id
 from events.services import calendar as ics
 from events.services import clubs, listings
@@ -109,7 +110,8 @@ def validators(
         ended = now is not None and as_utc(r["ends_at"]) < now
         digest.update(
             f"|{r['id']}:{updated.isoformat()}:{r['sequence']}:{r['status']}:"
-            f"{club_updated.isoformat()}:{r.get('rsvp_status', '')}:{ended}".encode()
+            f"{club_updated.isoformat()}:{r.get('rsvp_status', '')}:{ended}:"
+            f"{r.get('rsvp_attendance', '')}".encode()
         )
         stamps += [updated, club_updated, as_utc(r["starts_at"]) - WINDOW_AHEAD]
         if ended:
@@ -267,6 +269,14 @@ def _render(
             going = row.get("rsvp_status") == feed_svc.GOING
             # A club that removed and blocked the member shares no attendee-only details.
             details = going and row.get("club_slug") not in barred
+            if (
+                row.get("attendance") == "hybrid"
+                and row.get("details_for_attendees_only")
+                and row.get("rsvp_attendance") != "online"
+                and not row.get("link_for_in_person")
+            ):
+                # A hybrid event's attendee-only link goes to the people going online (#15).
+                row = {**row, "online_url": ""}
             audience = ics.Audience(private_details=details, discreet=discreet)
             status = "CONFIRMED" if going else "TENTATIVE"
         vevent = ics.vevent_ics(
@@ -293,7 +303,9 @@ async def site_feed(request: Request) -> Response:
     key = "site?" + urlencode(sorted(query.items()))
     s = settings_of(request)
     if query:
-        label = ", ".join(query[k] for k in ("activity", "club", "q") if k in query)
+        words = [query[k] for k in ("activity", "club", "q") if k in query]
+        words += [*attribute_labels(query.get("attr", "")), query.get("attendance", "")]
+        label = ", ".join(w.replace("_", " ") for w in words if w)
         dates = " – ".join(query[k] for k in ("from", "to") if k in query)
         name = "Steady: " + " · ".join(p for p in (label, dates) if p)
         uid = f"steady-site-{hashlib.sha256(key.encode()).hexdigest()[:16]}@{s.hostname}"
@@ -310,6 +322,8 @@ async def site_feed(request: Request) -> Response:
 
 async def club_feed(request: Request) -> Response:
     club = await clubs.get_club(str(request.path_params["slug"]).lower())
+    if club is not None and club["suspended_at"] is not None:
+        club = None  # suspended by a steward (#16)
     if club is None:
         raise HTTPException(404, "We couldn't find that club.")
     s = settings_of(request)

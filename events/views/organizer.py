@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from events import ratelimit
+from events import expect_fields, flash, forms_attributes, ratelimit
 from events.access import require_member, require_organizer
 from events.forms import cancel as cancel_form
 from events.forms import event as event_form
@@ -69,16 +69,21 @@ async def new_event(request: Request) -> Response:
     club = await load_club(request)
     member = await require_organizer(request, club["id"])
     if request.method == "GET":
-        form = blank_form()
+        form = {**blank_form(), **expect_fields.form_of({})}
         form["activity"] = club["activities"].split(",")[0] if club["activities"] else ""
+        form.update(forms_attributes.initial(club))  # the club's default attributes (#15)
         return form_page(request, club=club, form=form)
     data = await form_data(request)
     values, errors = event_form.parse(data, club["timezone"], new=True)
-    if values is None:
-        form = event_form.raw_form(data)
+    form = event_form.raw_form(data)
+    expect, expect_errors = expect_fields.parse(data)  # "What to expect" (#14)
+    errors.update(expect_errors)
+    form.update(expect_fields.form_of(data))
+    if values is None or errors:
         return form_page(request, club=club, form=form, errors=errors, status_code=422)
-    ids = await admin.create_events(club, values, member.id)
-    return see_other(f"/events/{ids[0]}")
+    ids = await admin.create_events(club, values, member.id, expect)
+    text = "Your event is posted." if len(ids) == 1 else f"Your event is posted: {len(ids)} dates."
+    return flash.redirect(request, f"/events/{ids[0]}", text)
 
 
 async def club_of(event: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +97,8 @@ async def edit_event(request: Request) -> Response:
     club = await club_of(event)
     tz = club["timezone"]
     if request.method == "GET":
-        return form_page(request, club=club, form=form_from_event(event, tz), event=event)
+        form = {**form_from_event(event, tz), **expect_fields.form_of(event)}
+        return form_page(request, club=club, form=form, event=event)
     if listings.is_cancelled(event):
         return form_page(
             request,
@@ -104,6 +110,10 @@ async def edit_event(request: Request) -> Response:
         )
     data = await form_data(request)
     values, errors = event_form.parse(data, tz, new=False, original_start=event["starts_at"])
+    form = event_form.raw_form(data)
+    expect, expect_errors = expect_fields.parse(data)  # "What to expect" (#14)
+    errors.update(expect_errors)
+    form.update(expect_fields.form_of(data))
     if values is not None:
         targets = await admin.following(event) if values.dates == "following" else [event]
         plan = admin.plan_edit(event, targets, values, tz)
@@ -111,27 +121,54 @@ async def edit_event(request: Request) -> Response:
         if problem := event_form.occurrence_problem(later, values.duration, tz, "following dates"):
             errors["starts_at"] = problem
     if values is None or errors:
-        form = event_form.raw_form(data)
         return form_page(request, club=club, form=form, errors=errors, event=event, status_code=422)
-    await admin.update_events(event, values, plan, tz)
-    return see_other(f"/events/{event['id']}")
+    told = await admin.update_events(event, values, plan, tz, expect)
+    text = "Your changes are saved."
+    if told:
+        text += " Everyone going gets an updated calendar invite."
+    return flash.redirect(request, f"/events/{event['id']}", text)
+
+
+def cancel_page(
+    request: Request,
+    event: dict[str, Any],
+    reason: str,
+    scope: str,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """ "Cancel this event?": what cancelling does, and the one button that does it."""
+    return render(
+        request,
+        "event_cancel.html",
+        {"event": event, "reason": reason, "scope": scope, "errors": errors or {}},
+        status_code=status_code,
+        headers=NO_STORE,
+    )
+
+
+async def confirm_cancel(request: Request) -> Response:
+    """GET: the confirmation page (the edit page's cancel form and the event page lead here)."""
+    _, event = await organizer_event(request)
+    if listings.is_cancelled(event):
+        return see_other(f"/events/{event['id']}")
+    cancel, _ = cancel_form.parse({k: str(v) for k, v in request.query_params.items()})
+    return cancel_page(request, event, cancel.reason[: cancel_form.REASON.limit], cancel.dates)
 
 
 async def cancel_event(request: Request) -> Response:
     _, event = await organizer_event(request)
     cancel, errors = cancel_form.parse(await form_data(request))
     if errors:
-        club = await club_of(event)
-        return form_page(
-            request,
-            club=club,
-            form=form_from_event(event, club["timezone"]),
-            event=event,
-            errors=errors,
-            status_code=422,
-        )
-    await admin.cancel_events(event, cancel.reason, cancel.dates)
-    return see_other(f"/events/{event['id']}")
+        return cancel_page(request, event, cancel.reason, cancel.dates, errors, status_code=422)
+    cancelled = await admin.cancel_events(event, cancel.reason, cancel.dates)
+    if not cancelled:
+        return see_other(f"/events/{event['id']}")
+    count = len(cancelled)
+    text = "The event is cancelled." if count == 1 else f"{count} dates cancelled."
+    return flash.redirect(
+        request, f"/events/{event['id']}", f"{text} Everyone going or waitlisted has been told."
+    )
 
 
 # --- attendees, check-in, messages ----------------------------------------------------------
@@ -265,6 +302,7 @@ routes = [
     Route("/clubs/{slug:str}/events/new", new_event, methods=["GET", "POST"], name="event_new"),
     Route("/events/{id:int}/edit", edit_event, methods=["GET", "POST"], name="event_edit"),
     post("/events/{id:int}/cancel", cancel_event, "event_cancel"),
+    Route("/events/{id:int}/cancel", confirm_cancel, methods=["GET"], name="event_cancel_confirm"),
     Route("/events/{id:int}/attendees", attendees, name="event_attendees"),
     post("/events/{id:int}/attendees/{rsvp_id:int}/checkin", check_in, "rsvp_checkin"),
     post("/events/{id:int}/attendees/{rsvp_id:int}/uncheckin", check_in, "rsvp_uncheckin"),

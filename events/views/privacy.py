@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
+from events import flash
 from events.access import require_member
 from events.auth import end_session
 from events.forms import privacy_settings
@@ -40,7 +41,7 @@ async def save_settings(request: Request) -> Response:
             headers=NO_STORE,
         )
     await privacy.update_settings(member.id, prefs)
-    return RedirectResponse("/account/settings?saved=1", status_code=303)
+    return flash.redirect(request, "/account/settings", "Your settings are saved.")
 
 
 async def export(request: Request) -> Response:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from events import flash
 from events.access import require_member
 from events.auth import current_member
 from events.db import is_unique_violation
@@ -22,11 +23,9 @@ from events.parsing import path_id
 from events.services import rsvps
 from events.templating import render, wants_fragment
 from events.timefmt import as_utc
-from events.web import event_context, form_data
+from events.web import csv_cell, event_context, form_data
 
 log = logging.getLogger(__name__)
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -78,6 +77,7 @@ async def rsvp(request: Request) -> Response:
             answer.guests,
             attested=answer.attested,
             visibility=answer.visibility,
+            attendance=answer.attendance,
         )
         message = outcome.message
     except rsvps.RsvpRefused as exc:
@@ -99,7 +99,10 @@ async def rsvp(request: Request) -> Response:
         else:
             raise
     if not wants_fragment(request):
-        return RedirectResponse(event_url, status_code=303)
+        if outcome is not None and outcome.status == rsvps.GOING and outcome.changed:
+            # The success card on the event page says it, with "Add to calendar".
+            return RedirectResponse(event_url, status_code=303)
+        return flash.redirect(request, event_url, message)
     if outcome is not None and outcome.panel is not None:
         # The panel as the service read it inside the change's transaction: no more queries.
         context = {"event": outcome.event, "rsvp": outcome.panel, "rsvp_message": message}
@@ -111,12 +114,6 @@ async def rsvp(request: Request) -> Response:
             headers={"Cache-Control": "no-store"},
         )
     return await render_panel(request, event_id, message=message)
-
-
-def csv_cell(value: Any) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 async def attendees_csv(request: Request) -> Response:
@@ -132,11 +129,14 @@ async def attendees_csv(request: Request) -> Response:
         raise HTTPException(404, "We couldn't find that event.")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["name", "status", "guests", "rsvp_at"])
+    # The contract's columns first; `attendance` (in_person or online) appended (#15).
+    writer.writerow(["name", "status", "guests", "rsvp_at", "attendance"])
     for row in rows:
         rsvp_at = as_utc(row["rsvp_at"])
         stamp = rsvp_at.isoformat(timespec="seconds") if rsvp_at else ""
-        writer.writerow([csv_cell(row["name"]), row["status"], row["guests"], stamp])
+        writer.writerow(
+            [csv_cell(row["name"]), row["status"], row["guests"], stamp, row["attendance"]]
+        )
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
