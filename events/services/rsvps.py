@@ -409,9 +409,14 @@ async def respond(
             outcome = await _say_no(event, member_id, mine, facts, now)
         else:
             chosen = _attendance_for(event, mine, attendance)
-            outcome = await _say_yes_checked(
-                event, member_id, mine, guests, attested, visibility, facts, now, chosen
-            )
+            _check_yes(event, mine, guests, attested)
+            if _switches(event, mine, chosen):
+                outcome = await _switch(event, member_id, mine, guests, chosen, facts, now)
+            else:
+                outcome = await _say_yes(
+                    event, member_id, mine, guests, attested, visibility, facts, now, chosen
+                )
+                outcome.attendance = chosen
             if (
                 visibility
                 and mine is not None
@@ -455,17 +460,10 @@ def _attendance_for(event: dict[str, Any], mine: dict[str, Any] | None, asked: s
     raise RsvpRefused("Choose whether you'll be there in person or online.")
 
 
-async def _say_yes_checked(
-    event: dict[str, Any],
-    member_id: int,
-    mine: dict[str, Any] | None,
-    guests: int,
-    attested: bool,
-    visibility: str | None,
-    facts: dict[str, Any],
-    now: datetime,
-    attendance: str = IN_PERSON,
-) -> Outcome:
+def _check_yes(
+    event: dict[str, Any], mine: dict[str, Any] | None, guests: int, attested: bool
+) -> None:
+    """Raises RsvpRefused for more guests than the event takes, or a missing attestation."""
     if not 0 <= guests <= event["guests_allowed"]:
         allowed = event["guests_allowed"]
         raise RsvpRefused(
@@ -475,18 +473,16 @@ async def _say_yes_checked(
         )
     if event["attestation"] and not attested and (mine is None or mine["status"] == NOT_GOING):
         raise RsvpRefused(f"Please confirm: {event['attestation']}")
-    if (
+
+
+def _switches(event: dict[str, Any], mine: dict[str, Any] | None, attendance: str) -> bool:
+    """A member going (or waiting) to a hybrid event changes between in person and online."""
+    return (
         mine is not None
         and is_hybrid(event)
         and mine["status"] in (GOING, WAITLISTED)
         and mine["attendance"] != attendance
-    ):
-        return await _switch(event, member_id, mine, guests, attendance, facts, now)
-    outcome = await _say_yes(
-        event, member_id, mine, guests, attested, visibility, facts, now, attendance
     )
-    outcome.attendance = attendance
-    return outcome
 
 
 async def _say_no(
