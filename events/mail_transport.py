@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from email.message import EmailMessage
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
@@ -108,17 +108,8 @@ class SmtpTransport:
         self._slots = asyncio.Semaphore(size)
 
     async def _connect(self) -> aiosmtplib.SMTP:
-        cfg = self.config
-        client = aiosmtplib.SMTP(
-            hostname=cfg.hostname,
-            port=cfg.port,
-            username=cfg.username,
-            password=cfg.password,
-            use_tls=cfg.use_tls,
-            start_tls=cfg.start_tls,
-            timeout=cfg.timeout,
-            local_hostname=cfg.local_hostname,
-        )
+        # SmtpConfig's fields are aiosmtplib.SMTP's keyword arguments of the same names.
+        client = aiosmtplib.SMTP(**asdict(self.config))
         await client.connect()
         return client
 
