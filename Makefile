@@ -25,9 +25,11 @@ flakes: install
 	bash -c '. .ci/services.sh && ensure_postgres && ensure_redis'
 	$(BIN)/python .ci/flakes.py $(FLAKES_ARGS)
 
+# mypy reads its settings (strict, the files it checks) from pyproject.toml.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

@@ -42,7 +42,7 @@ RSVP_ATTENDANCE = (Attendance.in_person, Attendance.online)
 
 class Group(str, Enum):
     open_closed = "open_closed"
-    format = "format"
+    format = "format"  # type: ignore[assignment]  # a member named like str.format
     audience = "audience"
     language = "language"
     accessibility = "accessibility"

@@ -1,4 +1,4 @@
-"""The `steady` command: dev, web, worker, migrate, seed --demo."""
+"""The `steady` command: dev, web, worker, migrate, seed --demo, import-meetings."""
 
 from __future__ import annotations
 
@@ -53,6 +53,49 @@ def cmd_seed(args: argparse.Namespace) -> None:
         raise SystemExit("usage: steady seed --demo")
     asyncio.run(_seed(only_if_empty=False))
     print("demo data created: organizer@example.com and member@example.com, password recovery-demo")
+
+
+async def _import_meetings(path: str, data: bytes, slug: str, dry_run: bool) -> str:
+    from events.changes import announce
+    from events.redis_conn import redis_client
+    from events.services import meeting_import
+    from events.tables import Club
+
+    club = await Club.select().where(Club.slug == slug.lower()).first()
+    if club is None:
+        raise SystemExit(f"steady: no club with the slug {slug!r}")
+    try:
+        entries = meeting_import.parse_file(data)
+    except meeting_import.MalformedFile as exc:
+        raise SystemExit(f"steady: {path} can't be imported: {exc} Nothing was changed.") from None
+    plan = await (
+        meeting_import.plan(club, entries) if dry_run else meeting_import.apply(club, entries, None)
+    )
+    lines = []
+    for item in plan.items:
+        detail = item.reason or ", ".join(item.changes)
+        lines.append(
+            f"{item.action:9} {item.slug or '-'}  {item.name}" + (f"  ({detail})" if detail else "")
+        )
+    if not dry_run:
+        settings = get_settings()
+        if settings.redis_url:  # drop cached pages in the running web processes
+            redis = redis_client(settings.redis_url)
+            try:
+                await announce(redis)
+            finally:
+                await redis.aclose()
+    counts = ", ".join(f"{n} {action}" for action, n in plan.summary.items())
+    verb = "would import" if dry_run else "imported"
+    return "\n".join([*lines, f"{verb}: {counts}"])
+
+
+def cmd_import_meetings(args: argparse.Namespace) -> None:
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise SystemExit(f"steady: can't read {args.file}: {exc.strerror}") from None
+    print(asyncio.run(_import_meetings(args.file, data, args.club, args.dry_run)))
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:
@@ -155,6 +198,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="create demo data")
     seed.add_argument("--demo", action="store_true")
     seed.set_defaults(func=cmd_seed)
+    imp = sub.add_parser(
+        "import-meetings", help="import a Meeting Guide JSON file into a club's weekly meetings"
+    )
+    imp.add_argument("file", help="the Meeting Guide JSON file (a TSML or intergroup export)")
+    imp.add_argument("--club", required=True, help="the club's slug")
+    imp.add_argument("--dry-run", action="store_true", help="show what would change, save nothing")
+    imp.set_defaults(func=cmd_import_meetings)
     admin = sub.add_parser("admin", help="grant or revoke instance stewards")
     admin.add_argument("action", choices=("grant", "revoke"))
     admin.add_argument("email")

@@ -53,6 +53,7 @@ async def write_transaction() -> AsyncIterator[Any]:
     if isinstance(engine, SQLiteEngine):
         transaction = engine.transaction(transaction_type=TransactionType.immediate)
     else:
+        assert engine is not None, "piccolo_conf.py names no engine"
         transaction = engine.transaction()
     async with transaction as running:
         yield running
@@ -63,7 +64,7 @@ def is_postgres() -> bool:
     return isinstance(engine_finder(), PostgresEngine)
 
 
-def lock_row(query: Select) -> Select:
+def lock_row(query: Select[Any]) -> Select[Any]:
     """`query`, holding each row it reads until the write transaction ends, so that a check
     and the write it allows run one at a time per row (places left, the last organizer).
 
@@ -184,7 +185,7 @@ class ReusingSQLiteEngine(SQLiteEngine):
         # would keep the process alive at exit.
         pending._thread.daemon = True
         connection = await pending
-        connection.row_factory = dict_factory
+        connection.row_factory = dict_factory  # type: ignore[assignment]  # any callable works
         await connection.execute("PRAGMA foreign_keys = 1")
         await connection.execute("PRAGMA synchronous = NORMAL")
         return connection

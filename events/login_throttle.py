@@ -89,6 +89,7 @@ class LoginAttempt:
             return True
         try:
             known = _known_key(self.secret_key, self.email)
-            return bool(await self.redis.sismember(known, _digest(self.secret_key, self.address)))
+            found = self.redis.sismember(known, _digest(self.secret_key, self.address))
+            return bool(await found)  # type: ignore[misc]  # redis-py types sync and async alike
         except (RedisError, OSError):
             return True

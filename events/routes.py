@@ -18,6 +18,7 @@ from events.views import (
     history,
     home,
     insights,
+    meetings,
     organizer,
     pages,
     privacy,
@@ -31,6 +32,7 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
     routes: list[BaseRoute] = [
         # Feeds first: `/events/{id}.ics` and `/clubs/{slug}/calendar.ics` beside page routes.
         *feeds.routes,
+        *meetings.routes,
         # Before pages.routes, whose older `/` it replaces.
         *home.routes,
         *pages.routes,

@@ -95,6 +95,10 @@ class Settings:
     crisis_line: str = "SAMHSA National Helpline 1-800-662-4357 · 988 Suicide & Crisis Lifeline"
     # Addresses/networks whose X-Forwarded-For/-Proto uvicorn believes (its forwarded_allow_ips).
     trusted_proxies: str = DEFAULT_TRUSTED_PROXIES
+    # The service entity named in the Meeting Guide feed (/meetings.json); "" = left out.
+    meetings_entity: str = ""
+    meetings_entity_email: str = ""
+    meetings_entity_url: str = ""
     # A new club's time zone when the browser doesn't say (STEADY_DEFAULT_TIMEZONE).
     default_timezone: str = "UTC"
 
@@ -167,8 +171,18 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=parse_trusted_proxies(
             env.get("TRUSTED_PROXIES", env.get("FORWARDED_ALLOW_IPS", DEFAULT_TRUSTED_PROXIES))
         ),
+        meetings_entity=env.get("MEETINGS_ENTITY", "").strip(),
+        meetings_entity_email=env.get("MEETINGS_ENTITY_EMAIL", "").strip(),
+        meetings_entity_url=_https_url("MEETINGS_ENTITY_URL", env.get("MEETINGS_ENTITY_URL", "")),
         default_timezone=parse_default_timezone(env.get("STEADY_DEFAULT_TIMEZONE", "")),
     )
+
+
+def _https_url(name: str, value: str) -> str:
+    value = value.strip()
+    if value and not value.startswith(("https://", "http://")):
+        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}")
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -10,6 +10,7 @@ tests/test_foundation_schema.py checks that the database has each one.
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from piccolo.columns import (
     JSON,
@@ -24,7 +25,17 @@ from piccolo.columns import (
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Unique
-from piccolo.table import Table
+from piccolo.table import Table as PiccoloTable
+
+if TYPE_CHECKING:
+    from piccolo.columns import Serial
+
+    class Table(PiccoloTable):
+        # Piccolo adds the `id` primary key to every table when the class is made; declared
+        # here so the type checker knows it too.
+        id: Serial
+else:
+    Table = PiccoloTable
 
 
 class ClubKind(str, Enum):
@@ -66,6 +77,40 @@ class EventStatus(str, Enum):
 
     scheduled = "scheduled"
     cancelled = "cancelled"
+
+
+class MailKind(str, Enum):
+    """What an outbox row is for. Each kind has a loader (services/delivery.py) and, unless it
+    is never sent, mail templates (templates/mail/<kind>.txt and .html)."""
+
+    invite = "invite"
+    update = "update"
+    cancel = "cancel"
+    reminder = "reminder"
+    message = "message"
+    welcome = "welcome"
+    signup_confirm = "signup_confirm"
+    signup_existing = "signup_existing"
+    password_reset = "password_reset"  # noqa: S105 - a mail kind, not a password
+    # A reset asked for an address with no account: written so that both answers do the same
+    # work, and never sent.
+    password_reset_none = "password_reset_none"  # noqa: S105
+    account_deleted = "account_deleted"
+    # To a suspended club's organizers, from a steward.
+    club_suspended = "club_suspended"
+    # A welcome note, to the newcomer it was written for.
+    welcome_note = "welcome_note"
+    # A sign-up link asked again for an address with no account: like password_reset_none,
+    # written so that both answers do the same work, and never sent.
+    signup_resend_none = "signup_resend_none"
+
+
+class ReportSubject(str, Enum):
+    """What a report is about; members report events and members, the notes code files notes."""
+
+    event = "event"
+    member = "member"
+    note = "note"
 
 
 class Member(Table):
@@ -270,7 +315,7 @@ class Report(Table):
 
     club = ForeignKey(references=Club, index=True)
     reporter = ForeignKey(references=Member, null=True, default=None)
-    subject_kind = Varchar(length=10)
+    subject_kind = Varchar(length=10, choices=ReportSubject)
     subject_id = Integer()
     reason = Text(default="")
     resolved = Boolean(default=False)
@@ -293,7 +338,7 @@ class OutboxState(str, Enum):
 class Outbox(Table):
     """A mail that must be sent exactly once. Written in the transaction of the change behind it."""
 
-    kind = Varchar(length=20, index=True)
+    kind = Varchar(length=20, index=True, choices=MailKind)
     dedupe_key = Varchar(length=200, unique=True)
     recipient = ForeignKey(references=Member, null=True, default=None, index=True)
     # Only for mail to an address with no confirmed account yet (sign-up links).
@@ -342,7 +387,7 @@ class StewardAction(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-ALL_TABLES: list[type[Table]] = [
+ALL_TABLES: list[type[PiccoloTable]] = [
     Member,
     Club,
     Membership,

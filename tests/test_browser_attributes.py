@@ -61,7 +61,7 @@ async def test_hybrid_rsvp_online_in_one_tap(phone, live_server):
     group = panel.get_by_role("group", name="In person or online?")
     await group.get_by_label("Online").check()
     await panel.get_by_role("button", name="I'm going").tap()
-    await expect(panel.locator(".status")).to_have_text("You're going online.")
+    await expect(panel.locator(".success-text")).to_have_text("You're going online")
     await expect(panel.locator(".counts")).to_contain_text("0 in person · 1 online")
     assert await marker_survived(page)
     row = await Rsvp.select(Rsvp.status, Rsvp.attendance).first()

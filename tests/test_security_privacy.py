@@ -219,7 +219,7 @@ async def test_discreet_member_mails_name_no_group_kind_or_title(client):
     for row in await Outbox.select().order_by(Outbox.id):
         if row["kind"] == "cancel":
             await Event.update({Event.status: "cancelled"}).where(Event.id == event)
-        loaded = await delivery.load(row, now)
+        loaded = await delivery.load(delivery.OutboxRow.of(row), now)
         assert isinstance(loaded, delivery.Mail), (row["kind"], loaded)
         text = all_text(mail_builder.build_message(loaded, get_settings(), now)).lower()
         for word in GIVEAWAYS:

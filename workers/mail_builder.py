@@ -23,13 +23,14 @@ from events.auth import safe_next
 from events.services import calendar
 from events.services.delivery import Mail
 from events.settings import Settings
+from events.tables import MailKind
 from events.timefmt import as_utc, format_day, format_time, format_when, to_local
 from events.tokens import Tokens
 
 MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
 # Mail people can do without: they carry List-Unsubscribe (RFC 2369) + one-click (RFC 8058).
-NON_ESSENTIAL = ("reminder", "message")
+NON_ESSENTIAL = (MailKind.reminder, MailKind.message)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]+")
 
 env = Environment(
@@ -98,7 +99,7 @@ def _event_context(mail: Mail) -> dict[str, Any]:
 
 def context(mail: Mail, settings: Settings) -> dict[str, Any]:
     ctx: dict[str, Any] = {
-        "kind": mail.kind,
+        "kind": mail.kind.value,
         "name": mail.name or "there",
         "discreet": mail.discreet,
         "base_url": settings.base_url,
@@ -112,7 +113,7 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
         "note": None,
         "event_cancelled": mail.event_cancelled,
         # An RSVP the club's organizers cancelled: the mail does not say why.
-        "cancelled_for_you": mail.kind == "cancel" and mail.payload.get("by") == "club",
+        "cancelled_for_you": mail.kind == MailKind.cancel and mail.payload.get("by") == "club",
         "unsubscribe_url": "",
         "lead": lead_text(mail.lead_minutes),
         "message": mail.message,
@@ -133,18 +134,18 @@ def context(mail: Mail, settings: Settings) -> dict[str, Any]:
     if mail.kind in NON_ESSENTIAL and mail.member_id:
         ctx["unsubscribe_url"] = unsubscribe_url(settings, mail.member_id)
     next_path = safe_next(str(mail.payload.get("next") or ""), "")
-    if mail.kind == "signup_confirm":
+    if mail.kind == MailKind.signup_confirm:
         token = str(mail.payload.get("token", ""))
         ctx["confirm_url"] = f"{settings.base_url}/signup/confirm?token={quote(token, safe='')}"
         if next_path:
             ctx["confirm_url"] += f"&next={quote(next_path, safe='/')}"
-    if mail.kind == "password_reset":
+    if mail.kind == MailKind.password_reset:
         token = str(mail.payload.get("token", ""))
         ctx["reset_url"] = f"{settings.base_url}/password/reset?token={quote(token, safe='')}"
     ctx["login_url"] = f"{settings.base_url}/login"
     if next_path:
         ctx["login_url"] += f"?next={quote(next_path, safe='/')}"
-    if mail.kind == "club_suspended":
+    if mail.kind == MailKind.club_suspended:
         ctx["reason"] = str(mail.payload.get("reason", ""))
     return ctx
 
@@ -154,51 +155,51 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
     discreet = mail.discreet
     title = ev.get("title", "")
     match mail.kind:
-        case "invite":
+        case MailKind.invite:
             if discreet:
                 return f"Your plans for {ev['day']}" + ("" if mail.going else " (waitlist)")
             prefix = "You're going" if mail.going else "You're on the waitlist"
             if mail.going and ctx["promoted"]:
                 prefix = "A place opened up: you're going"
             return f"{prefix}: {title} · {ev['day']}"
-        case "welcome_note":
-            if discreet or not ctx["note"]:
+        case MailKind.welcome_note:
+            if discreet or not mail.note:
                 return "A welcome note for you on Steady"
-            return f"A welcome note from {ctx['note']['author']} in {ctx['club_name']}"
-        case "update":
+            return f"A welcome note from {mail.note.author} in {ctx['club_name']}"
+        case MailKind.update:
             return f"Updated: {'your plans' if discreet else title} · {ev['when']}"
-        case "cancel":
+        case MailKind.cancel:
             if mail.event_cancelled:
                 return f"Cancelled: {'your plans' if discreet else title} · {ev['day']}"
             return f"RSVP cancelled: {'your plans' if discreet else title} · {ev['day']}"
-        case "reminder":
+        case MailKind.reminder:
             what = "your plans" if discreet else title
             return f"Reminder: {what} {ctx['lead']} · {ev['time']}"
-        case "message":
+        case MailKind.message:
             if discreet:
                 return f"A message about your plans for {ev['day']}"
-            return f"{mail.message['subject'] if mail.message else 'Message'} · {title}"
-        case "welcome":
+            return f"{mail.message.subject if mail.message else 'Message'} · {title}"
+        case MailKind.welcome:
             if discreet:
                 return "Welcome to your new group on Steady"
             return f"Welcome to {ctx['club_name']}"
-        case "signup_confirm":
+        case MailKind.signup_confirm:
             return "Confirm your email for Steady"
-        case "signup_existing":
+        case MailKind.signup_existing:
             return "Your Steady account"
-        case "password_reset":
+        case MailKind.password_reset:
             return "Reset your Steady password"
-        case "account_deleted":
+        case MailKind.account_deleted:
             return "Your Steady account is deleted"
-        case "club_suspended":
+        case MailKind.club_suspended:
             return "Your group on Steady is suspended"
     return "A message from Steady"
 
 
 def build_message(mail: Mail, settings: Settings, now: datetime) -> EmailMessage:
     ctx = context(mail, settings)
-    text = env.get_template(f"{mail.kind}.txt").render(ctx)
-    html = env.get_template(f"{mail.kind}.html").render(ctx)
+    text = env.get_template(f"{mail.kind.value}.txt").render(ctx)
+    html = env.get_template(f"{mail.kind.value}.html").render(ctx)
     org_name, org_address = organizer(settings)
 
     message = EmailMessage()

@@ -73,10 +73,10 @@ async def send_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
         log.warning("outbox %s failed for good: %s", outbox_id, redact(str(exc)))
         return "failed"
     except mail_transport.TemporaryFailure as exc:
-        delay = await delivery.mark_retry(outbox_id, int(row["attempts"]), str(exc), now)
+        delay = await delivery.mark_retry(outbox_id, row.attempts, str(exc), now)
         if delay is None:
             log.warning(
-                "outbox %s failed after %s tries: %s", outbox_id, row["attempts"], redact(str(exc))
+                "outbox %s failed after %s tries: %s", outbox_id, row.attempts, redact(str(exc))
             )
             return "failed"
         log.info(

@@ -10,7 +10,7 @@ from events.forms.fields import normalize_email
 from events.forms.signup import SignupForm
 from events.parsing import parse_id
 from events.services import outbox
-from events.tables import Member
+from events.tables import MailKind, Member
 from events.tokens import Tokens
 
 CONFIRM_PURPOSE = "signup-confirm"
@@ -39,7 +39,7 @@ async def sign_up(tokens: Tokens, form: SignupForm, next_path: str = "") -> None
                 (Member.id == existing["id"]) & Member.email_confirmed.eq(True)
             )
             await outbox.add(
-                "signup_existing",
+                MailKind.signup_existing,
                 f"signup-existing:{existing['id']}:{tokens.make_link_token('nonce', form.email)}",
                 recipient=existing["id"],
                 payload=_next_payload(next_path),
@@ -62,7 +62,7 @@ async def sign_up(tokens: Tokens, form: SignupForm, next_path: str = "") -> None
             member_id = rows[0]["id"]
         link = confirm_token(tokens, member_id, password_hash)
         await outbox.add(
-            "signup_confirm",
+            MailKind.signup_confirm,
             f"signup-confirm:{link}",
             recipient=member_id,
             payload={"token": link, **_next_payload(next_path)},
@@ -73,7 +73,7 @@ def _next_payload(next_path: str) -> dict[str, str]:
     return {"next": next_path} if next_path else {}
 
 
-RESEND_NONE = "signup_resend_none"  # an outbox kind the worker skips: see delivery.load
+RESEND_NONE = MailKind.signup_resend_none  # a kind the worker skips: see delivery
 
 
 async def resend_confirmation(tokens: Tokens, email: str, next_path: str = "") -> None:
@@ -92,7 +92,7 @@ async def resend_confirmation(tokens: Tokens, email: str, next_path: str = "") -
         await outbox.add(RESEND_NONE, f"signup-resend-none:{nonce}")
     elif row["email_confirmed"]:
         await outbox.add(
-            "signup_existing",
+            MailKind.signup_existing,
             f"signup-existing:{row['id']}:{nonce}",
             recipient=row["id"],
             payload=_next_payload(next_path),
@@ -100,7 +100,7 @@ async def resend_confirmation(tokens: Tokens, email: str, next_path: str = "") -
     else:
         link = confirm_token(tokens, int(row["id"]), row["password_hash"])
         await outbox.add(
-            "signup_confirm",
+            MailKind.signup_confirm,
             f"signup-confirm:{link}",
             recipient=row["id"],
             payload={"token": link, **_next_payload(next_path)},
@@ -205,7 +205,8 @@ async def create_confirmed_member(email: str, display_name: str, password_hash: 
 
 RESET_PURPOSE = "password-reset"
 RESET_MAX_AGE = 3600
-RESET_NO_ACCOUNT = "password_reset_none"  # an outbox kind the worker skips: see delivery.load
+# The stand-in link's purpose: the name of the outbox kind that is never sent.
+RESET_NO_ACCOUNT = MailKind.password_reset_none.value
 
 
 async def request_password_reset(tokens: Tokens, email: str) -> None:
@@ -225,13 +226,16 @@ async def request_password_reset(tokens: Tokens, email: str) -> None:
         # Keyed like a real link (per address and second, the address only as a MAC), so a
         # repeat within the same second is a no-op in both branches alike.
         stand_in = tokens.make_link_token(RESET_NO_ACCOUNT, "0", normalize_email(email))
-        await outbox.add(RESET_NO_ACCOUNT, f"password-reset:{stand_in}")
+        await outbox.add(MailKind.password_reset_none, f"password-reset:{stand_in}")
         return
     token = tokens.make_link_token(
         RESET_PURPOSE, str(row["id"]), confirm_bind(row["password_hash"])
     )
     await outbox.add(
-        "password_reset", f"password-reset:{token}", recipient=row["id"], payload={"token": token}
+        MailKind.password_reset,
+        f"password-reset:{token}",
+        recipient=row["id"],
+        payload={"token": token},
     )
 
 

@@ -7,11 +7,11 @@ unchanged feed renders to the same bytes and its ETag stays put.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
@@ -54,7 +54,8 @@ def _vtimezone_ics(name: str) -> bytes:
         tz = IcalTimezone.from_tzif(name)
     except Exception:  # noqa: BLE001 - unusual footer: describe the zone by its transitions
         return _transition_vtimezone(name)
-    text = IcsCalendarStream.calendar_to_ics(IcalCalendar(timezones=[tz]))
+    # `timezones` is the field's name; pydantic also takes it (its alias is `vtimezone`).
+    text = IcsCalendarStream.calendar_to_ics(IcalCalendar(timezones=[tz]))  # type: ignore[call-arg]
     parsed = icalendar.Calendar.from_ical(text)
     return parsed.walk("VTIMEZONE")[0].to_ical()
 
@@ -81,7 +82,7 @@ def _transition_vtimezone(name: str) -> bytes:
     for local, before, after, dst in observances:
         sub = icalendar.TimezoneDaylight() if dst else icalendar.TimezoneStandard()
         # DTSTART is the onset in the local time that was in force before it.
-        sub.add("DTSTART", (local.astimezone(UTC) + before).replace(tzinfo=None))
+        sub.add("DTSTART", (local.astimezone(UTC) + before).replace(tzinfo=None))  # type: ignore[operator]
         sub.add("TZOFFSETFROM", before)
         sub.add("TZOFFSETTO", after)
         sub.add("TZNAME", local.tzname() or name)
@@ -91,18 +92,18 @@ def _transition_vtimezone(name: str) -> bytes:
 
 def vtimezone(name: str) -> icalendar.Timezone:
     """A fresh VTIMEZONE component for `name` (cached text, parsed per call)."""
-    return icalendar.Timezone.from_ical(_vtimezone_ics(zone_name(name)))
+    return cast(icalendar.Timezone, icalendar.Timezone.from_ical(_vtimezone_ics(zone_name(name))))
 
 
 # --- events -----------------------------------------------------------------------------
 
 
-def event_uid(event: dict[str, Any], hostname: str) -> str:
+def event_uid(event: Mapping[str, Any], hostname: str) -> str:
     """Stable per occurrence: every occurrence of a series is its own Event row."""
     return f"event-{event['id']}@{hostname}"
 
 
-def event_url(event: dict[str, Any], base_url: str) -> str:
+def event_url(event: Mapping[str, Any], base_url: str) -> str:
     return f"{base_url.rstrip('/')}/events/{event['id']}"
 
 
@@ -110,17 +111,17 @@ def _local(moment: datetime, tz: str) -> datetime:
     return as_utc(moment).astimezone(ZoneInfo(zone_name(tz)))
 
 
-def is_cancelled(event: dict[str, Any]) -> bool:
+def is_cancelled(event: Mapping[str, Any]) -> bool:
     return event.get("status") == "cancelled"
 
 
-def _club_value(event: dict[str, Any], club: dict[str, Any] | None, key: str) -> Any:
+def _club_value(event: Mapping[str, Any], club: dict[str, Any] | None, key: str) -> Any:
     if club and key in club:
         return club[key]
     return event.get(f"club_{key}")
 
 
-def discreet_title(event: dict[str, Any], tz: str) -> str:
+def discreet_title(event: Mapping[str, Any], tz: str) -> str:
     """A title that says nothing about the kind of group: 'Steady: Tuesday meetup'."""
     return f"Steady: {WEEKDAYS[_local(event['starts_at'], tz).weekday()]} meetup"
 
@@ -152,13 +153,13 @@ class Audience:
     discreet: bool = False  # neutral title, no club name/kind, no description
 
 
-def _location(event: dict[str, Any], show: bool) -> str:
+def _location(event: Mapping[str, Any], show: bool) -> str:
     if show:
         return event.get("location") or ("Online" if event.get("online_url") else "")
     return event.get("location_hint") or ""
 
 
-def _description(event: dict[str, Any], club_name: str, url: str, audience: Audience) -> str:
+def _description(event: Mapping[str, Any], club_name: str, url: str, audience: Audience) -> str:
     show = audience.private_details or not event.get("details_for_attendees_only")
     parts: list[str] = []
     if is_cancelled(event):
@@ -178,7 +179,7 @@ def _description(event: dict[str, Any], club_name: str, url: str, audience: Audi
 
 
 def build_vevent(
-    event: dict[str, Any],
+    event: Mapping[str, Any],
     club: dict[str, Any] | None,
     *,
     base_url: str,
@@ -253,7 +254,7 @@ def _add_timezones(cal: icalendar.Calendar, zones: Iterable[str]) -> None:
 
 def assemble(
     cal: icalendar.Calendar,
-    vevents: list[tuple[str, bytes | icalendar.Event]],
+    vevents: Sequence[tuple[str, bytes | icalendar.Event]],
     *,
     fallback_zone: str = "UTC",
     last_modified: datetime | None = None,
@@ -299,7 +300,7 @@ _VEVENT_KEYS = (*VEVENT_FIELDS, "club_timezone", "club_name")
 
 
 def vevent_ics(
-    event: dict[str, Any],
+    event: Mapping[str, Any],
     *,
     base_url: str,
     hostname: str,
@@ -324,7 +325,7 @@ def _vevent_cached(
 
 
 def event_download(
-    event: dict[str, Any],
+    event: Mapping[str, Any],
     club: dict[str, Any] | None,
     *,
     base_url: str,
@@ -344,7 +345,7 @@ def event_download(
 
 
 def imip_calendar(
-    event: dict[str, Any],
+    event: Mapping[str, Any],
     club: dict[str, Any],
     *,
     method: str,

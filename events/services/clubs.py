@@ -24,9 +24,11 @@ from events.tables import (
     ClubKind,
     Event,
     EventStatus,
+    MailKind,
     Member,
     Membership,
     Report,
+    ReportSubject,
     Role,
     Rsvp,
     WelcomeNote,
@@ -221,7 +223,9 @@ async def member_counts(club_ids: list[int]) -> dict[int, int]:
     return {int(r["club"]): int(r["n"]) for r in rows}
 
 
-async def next_events(club_ids: list[int], now: datetime | None = None) -> dict[int, dict]:
+async def next_events(
+    club_ids: list[int], now: datetime | None = None
+) -> dict[int, dict[str, Any]]:
     """Each club's next scheduled event, in one query over these clubs' events only."""
     rows = await Event.select(Event.id, Event.club, Event.title, Event.starts_at).where(
         Event.club.is_in(club_ids),
@@ -296,7 +300,7 @@ async def newcomers(
             & Membership.blocked.eq(False)
             & (Membership.role == Role.member.value)
             & (Membership.member != viewer_id)
-            & Membership.member.allow_greetings.eq(True)
+            & Membership.member.allow_greetings.eq(True)  # type: ignore[union-attr]
             & Membership.member.deleted_at.is_null()
             & greetings.opted_in()
         )
@@ -469,7 +473,7 @@ async def join(
         if not rows:
             return False
         await outbox.add(
-            "welcome",
+            MailKind.welcome,
             welcome_dedupe_key(club_id, member_id, joined_at),
             recipient=member_id,
             club=club_id,
@@ -497,8 +501,25 @@ async def leave(member_id: int, club_id: int) -> bool:
     return True
 
 
-async def team(club_id: int) -> list[dict[str, Any]]:
-    return (
+@dataclass(frozen=True, slots=True)
+class TeamMember:
+    member_id: int
+    display_name: str
+    role: str
+    joined_at: datetime
+    blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Answerer:
+    """Someone who answered one of the club's events without being in the club."""
+
+    member_id: int
+    display_name: str
+
+
+async def team(club_id: int) -> list[TeamMember]:
+    rows = (
         await Membership.select(
             Membership.member.id.as_alias("member_id"),
             Membership.member.display_name.as_alias("display_name"),
@@ -510,6 +531,7 @@ async def team(club_id: int) -> list[dict[str, Any]]:
         .order_by(Membership.role, ascending=False)
         .order_by(Membership.joined_at)
     )
+    return [TeamMember(**{**r, "blocked": bool(r["blocked"])}) for r in rows]
 
 
 async def _require_organizer(actor_id: int, club_id: int) -> None:
@@ -613,10 +635,10 @@ async def remove(
         await rsvps.cancel_for_club(club_id, member_id, now)
 
 
-async def answered_not_joined(club_id: int, limit: int = 200) -> list[dict[str, Any]]:
+async def answered_not_joined(club_id: int, limit: int = 200) -> list[Answerer]:
     """People who answered one of the club's events without being in it (joined or blocked):
     organizers can remove or block them too."""
-    return (
+    rows = (
         await Rsvp.select(
             Rsvp.member.id.as_alias("member_id"),
             Rsvp.member.display_name.as_alias("display_name"),
@@ -633,6 +655,7 @@ async def answered_not_joined(club_id: int, limit: int = 200) -> list[dict[str, 
         .order_by(Rsvp.member.id)
         .limit(limit)
     )
+    return [Answerer(**r) for r in rows]
 
 
 # ---------------------------------------------------------------- welcome notes
@@ -646,7 +669,7 @@ async def is_newcomer(club_id: int, member_id: int, now: datetime | None = None)
         & (Membership.joined_at >= since)
         & Membership.blocked.eq(False)
         & (Membership.role == Role.member.value)
-        & Membership.member.allow_greetings.eq(True)
+        & Membership.member.allow_greetings.eq(True)  # type: ignore[union-attr]
         & Membership.member.deleted_at.is_null()
         & greetings.opted_in()
     )
@@ -681,7 +704,7 @@ async def send_note(
                 # discreet mode when it sends).
                 note_id = int(rows[0]["id"])
                 await outbox.add(
-                    "welcome_note",
+                    MailKind.welcome_note,
                     f"welcome-note:{note_id}",
                     recipient=newcomer_id,
                     club=club_id,
@@ -738,7 +761,7 @@ async def report_note(member_id: int, note_id: int, reason: str = "") -> bool:
                 Report(
                     club=note["club"],
                     reporter=member_id,
-                    subject_kind="note",
+                    subject_kind=ReportSubject.note.value,
                     subject_id=note_id,
                     reason=reason.strip()[:1000],
                 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +24,7 @@ from events.tables import (
     Event,
     EventMessage,
     EventStatus,
+    MailKind,
     Member,
     Membership,
     Outbox,
@@ -42,7 +44,17 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 30  # seconds: 30 s, 1 min, 2 min, … capped at one hour
 BACKOFF_CAP = 3600
 ACTIVE = (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
-HELD_BY_SUSPENSION = ("invite", "update", "reminder", "message", "welcome", "welcome_note")
+# Held once a steward suspends the club (cancellations still go out).
+HELD_BY_SUSPENSION = (
+    MailKind.invite,
+    MailKind.update,
+    MailKind.reminder,
+    MailKind.message,
+    MailKind.welcome,
+    MailKind.welcome_note,
+)
+# The only mail a suspended member still gets.
+TO_SUSPENDED_MEMBERS = (MailKind.cancel, MailKind.account_deleted)
 DONE_STATES = (OutboxState.sent.value, OutboxState.failed.value, OutboxState.skipped.value)
 
 
@@ -60,9 +72,36 @@ def backoff(attempts: int) -> timedelta:
 # --- claiming and marking ------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A claimed outbox row, as the worker's job and the loaders read it."""
+
+    id: int
+    kind: str  # as stored: may name a kind this code no longer knows
+    recipient: int | None
+    to_address: str
+    event: int | None
+    club: int | None
+    payload: dict[str, Any]
+    attempts: int
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> OutboxRow:
+        return cls(
+            id=int(row["id"]),
+            kind=str(row["kind"]),
+            recipient=row.get("recipient"),
+            to_address=row.get("to_address") or "",
+            event=row.get("event"),
+            club=row.get("club"),
+            payload=_payload(row.get("payload")),
+            attempts=int(row.get("attempts") or 0),
+        )
+
+
 @dataclass(frozen=True)
 class Claimed:
-    row: dict[str, Any]
+    row: OutboxRow
 
 
 @dataclass(frozen=True)
@@ -99,7 +138,7 @@ async def claim(outbox_id: int, now: datetime) -> Claimed | Done | Busy:
         .returning(*Outbox.all_columns())
     )
     if rows:
-        return Claimed(rows[0])
+        return Claimed(OutboxRow.of(rows[0]))
     row = (
         await Outbox.select(Outbox.state, Outbox.claimed_until, Outbox.next_attempt_at)
         .where(Outbox.id == outbox_id)
@@ -221,12 +260,28 @@ async def due_for_requeue(now: datetime, limit: int = 1000) -> list[int]:
 # --- what a row is about, read now ----------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Message:
+    """An organizer's message, as its mail shows it."""
+
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A welcome note, as its mail shows it."""
+
+    author: str  # the writer's display name
+    message: str
+
+
 @dataclass
 class Mail:
     """Everything needed to compose one message, read from the current database state."""
 
     outbox_id: int
-    kind: str
+    kind: MailKind
     to: str
     name: str
     member_id: int | None
@@ -238,11 +293,10 @@ class Mail:
     sequence: int | None = None
     going: bool = False
     event_cancelled: bool = False
-    message: dict[str, Any] | None = None
+    message: Message | None = None
     lead_minutes: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
-    # A welcome note: its text and author's display name.
-    note: dict[str, Any] | None = None
+    note: Note | None = None
     # Hybrid events: how the member is coming ("in_person" or "online"); "" otherwise.
     attendance: str = ""
 
@@ -252,8 +306,8 @@ class Skip:
     reason: str
 
 
-def _payload(row: dict[str, Any]) -> dict[str, Any]:
-    value = row.get("payload") or {}
+def _payload(value: Any) -> dict[str, Any]:
+    value = value or {}
     if isinstance(value, str):
         try:
             value = json.loads(value or "{}")
@@ -262,30 +316,85 @@ def _payload(row: dict[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-async def _cancels_before(row: dict[str, Any]) -> int:
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """What the kinds' checks need to know of the member a row is for."""
+
+    id: int
+    reminders: bool
+    allow_greetings: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What `_load` read before a kind's own checks run."""
+
+    row: OutboxRow
+    member: Recipient | None
+    status: str | None  # the member's RSVP to the row's event, if any
+    now: datetime
+
+
+Check = Callable[[Mail, Found], Awaitable[Skip | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Loader:
+    check: Check
+    needs_event: bool
+    needs_member: bool
+    # Not for a member the organizers removed and blocked (cancellations still go).
+    not_when_blocked: bool
+
+
+LOADERS: dict[MailKind, Loader] = {}
+
+
+def loader(
+    *kinds: MailKind,
+    needs_event: bool = False,
+    needs_member: bool = False,
+    not_when_blocked: bool = False,
+) -> Callable[[Check], Check]:
+    """Register `check` as the loader of `kinds`: it finishes the Mail or says why not."""
+
+    def register(check: Check) -> Check:
+        for kind in kinds:
+            if kind in LOADERS:
+                raise RuntimeError(f"two loaders for the {kind.value} mail")
+            LOADERS[kind] = Loader(check, needs_event, needs_member, not_when_blocked)
+        return check
+
+    return register
+
+
+async def _cancels_before(row: OutboxRow) -> int:
     """Cancel mails to this member for this event written before this row. Each own-cancel
     and re-RSVP must carry a higher SEQUENCE than the message before it, or calendars keep the
     older state; the event's own sequence only moves on organizer changes."""
     return await Outbox.count().where(
-        (Outbox.kind == "cancel")
-        & (Outbox.recipient == row["recipient"])
-        & (Outbox.event == row["event"])
-        & (Outbox.id < row["id"])
+        (Outbox.kind == MailKind.cancel.value)
+        & (Outbox.recipient == row.recipient)
+        & (Outbox.event == row.event)
+        & (Outbox.id < row.id)
     )
 
 
-async def load(row: dict[str, Any], now: datetime) -> Mail | Skip:
+async def load(row: OutboxRow, now: datetime) -> Mail | Skip:
     """The mail a claimed row stands for, as things are now, or why it must not go out."""
     # One connection for the handful of reads (SQLite opens one per statement otherwise).
     async with Outbox._meta.db.transaction():
         return await _load(row, now)
 
 
-async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
-    kind = str(row["kind"])
-    payload = _payload(row)
+async def _load(row: OutboxRow, now: datetime) -> Mail | Skip:
+    try:
+        kind = MailKind(row.kind)
+    except ValueError:
+        return Skip(f"unknown mail kind {row.kind!r}")
+    rules = LOADERS[kind]
     member = None
-    if row.get("recipient"):
+    if row.recipient:
         member = (
             await Member.select(
                 Member.id,
@@ -297,36 +406,36 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
                 Member.deleted_at,
                 Member.suspended_at,
             )
-            .where(Member.id == row["recipient"])
+            .where(Member.id == row.recipient)
             .first()
         )
         if member is None or member["deleted_at"] is not None:
             return Skip("the member's account is gone")
-    to = row.get("to_address") or (member["email"] if member else "")
+    to = row.to_address or (member["email"] if member else "")
     if not to:
         return Skip("no address to send to")
     mail = Mail(
-        outbox_id=int(row["id"]),
+        outbox_id=row.id,
         kind=kind,
         to=to,
         name=member["display_name"] if member else "",
         member_id=member["id"] if member else None,
         discreet=bool(member and member["discreet"]),
-        payload=payload,
+        payload=row.payload,
     )
-    if row.get("event"):
-        mail.event = await Event.select().where(Event.id == row["event"]).first()
+    if row.event:
+        mail.event = await Event.select().where(Event.id == row.event).first()
         if mail.event is None:
             return Skip("the event is gone")
         mail.event_cancelled = mail.event["status"] == EventStatus.cancelled.value
-    club_id = row.get("club") or (mail.event["club"] if mail.event else None)
+    club_id = row.club or (mail.event["club"] if mail.event else None)
     if club_id:
         mail.club = await Club.select().where(Club.id == club_id).first()
     # Checked again as the worker loads the row: nothing but cancellations after a steward's
     # suspension commits (of the club, or of the member).
     if kind in HELD_BY_SUSPENSION and mail.club and mail.club["suspended_at"] is not None:
         return Skip("the club is suspended")
-    if member and member["suspended_at"] is not None and kind not in ("cancel", "account_deleted"):
+    if member and member["suspended_at"] is not None and kind not in TO_SUSPENDED_MEMBERS:
         return Skip("the member is suspended")
     rsvp = None
     if mail.event and member:
@@ -356,96 +465,155 @@ async def _load(row: dict[str, Any], now: datetime) -> Mail | Skip:
         ):
             # The attendee-only online link goes to people going online (text and calendar).
             mail.event["online_url"] = ""
-    if blocked and kind in ("invite", "update", "reminder", "message", "welcome", "welcome_note"):
+    if blocked and rules.not_when_blocked:
         return Skip("the organizers removed the member from the club")
+    if rules.needs_event and not mail.event:
+        return Skip(f"a {kind.value} mail needs an event")
+    if rules.needs_member and not member:
+        return Skip(f"a {kind.value} mail needs a member")
+    recipient = (
+        Recipient(int(member["id"]), bool(member["reminders"]), bool(member["allow_greetings"]))
+        if member
+        else None
+    )
+    skip = await rules.check(mail, Found(row, recipient, status, now))
+    return skip or mail
 
-    if kind in ("invite", "update", "cancel", "reminder", "message") and not mail.event:
-        return Skip(f"a {kind} mail needs an event")
-    if kind in ("invite", "update", "cancel", "reminder", "message", "welcome") and not member:
-        return Skip(f"a {kind} mail needs a member")
-    if kind in ("invite", "update"):
-        if mail.event_cancelled:
-            return Skip("the event was cancelled since; the cancellation says so")
-        if status not in ACTIVE:
-            return Skip("the RSVP was cancelled since; the cancellation says so")
-        mail.method = "REQUEST"
-        mail.partstat = "ACCEPTED" if mail.going else "TENTATIVE"
-        mail.sequence = int(mail.event["sequence"] or 0) + 2 * await _cancels_before(row)
-    elif kind == "cancel":
-        if not mail.event_cancelled and status in ACTIVE:
-            return Skip("the member is going again; a newer invite says so")
-        mail.method = "CANCEL"
-        mail.partstat = "NEEDS-ACTION" if mail.event_cancelled else "DECLINED"
-        mail.sequence = int(mail.event["sequence"] or 0) + 2 * await _cancels_before(row) + 1
-    elif kind == "reminder":
-        if mail.event_cancelled or not mail.going:
-            return Skip("no longer going")
-        if member and not member["reminders"]:
-            return Skip("the member turned reminders off")
-        if payload.get("starts_at") and payload["starts_at"] != iso_minute(mail.event["starts_at"]):
-            return Skip("the event moved; a reminder for the new time follows")
-        if as_utc(mail.event["starts_at"]) <= as_utc(now):
-            return Skip("the event has started")
-        mail.lead_minutes = int(payload.get("lead_minutes") or 0) or None
-    elif kind == "message":
-        message = (
-            await EventMessage.select()
-            .where(EventMessage.id == int(payload.get("message_id") or 0))
-            .first()
+
+def _event(mail: Mail) -> dict[str, Any]:
+    """The event of a kind registered with needs_event (checked before its loader runs)."""
+    assert mail.event is not None
+    return mail.event
+
+
+@loader(
+    MailKind.invite, MailKind.update, needs_event=True, needs_member=True, not_when_blocked=True
+)
+async def _invite_or_update(mail: Mail, found: Found) -> Skip | None:
+    if mail.event_cancelled:
+        return Skip("the event was cancelled since; the cancellation says so")
+    if found.status not in ACTIVE:
+        return Skip("the RSVP was cancelled since; the cancellation says so")
+    mail.method = "REQUEST"
+    mail.partstat = "ACCEPTED" if mail.going else "TENTATIVE"
+    mail.sequence = int(_event(mail)["sequence"] or 0) + 2 * await _cancels_before(found.row)
+    return None
+
+
+@loader(MailKind.cancel, needs_event=True, needs_member=True)
+async def _cancel(mail: Mail, found: Found) -> Skip | None:
+    if not mail.event_cancelled and found.status in ACTIVE:
+        return Skip("the member is going again; a newer invite says so")
+    mail.method = "CANCEL"
+    mail.partstat = "NEEDS-ACTION" if mail.event_cancelled else "DECLINED"
+    mail.sequence = int(_event(mail)["sequence"] or 0) + 2 * await _cancels_before(found.row) + 1
+    return None
+
+
+@loader(MailKind.reminder, needs_event=True, needs_member=True, not_when_blocked=True)
+async def _reminder(mail: Mail, found: Found) -> Skip | None:
+    event = _event(mail)
+    if mail.event_cancelled or not mail.going:
+        return Skip("no longer going")
+    if found.member and not found.member.reminders:
+        return Skip("the member turned reminders off")
+    starts_at = mail.payload.get("starts_at")
+    if starts_at and starts_at != iso_minute(event["starts_at"]):
+        return Skip("the event moved; a reminder for the new time follows")
+    if as_utc(event["starts_at"]) <= as_utc(found.now):
+        return Skip("the event has started")
+    mail.lead_minutes = int(mail.payload.get("lead_minutes") or 0) or None
+    return None
+
+
+@loader(MailKind.message, needs_event=True, needs_member=True, not_when_blocked=True)
+async def _message(mail: Mail, found: Found) -> Skip | None:
+    message = (
+        await EventMessage.select(
+            EventMessage.subject, EventMessage.body, EventMessage.include_waitlist
         )
-        if message is None:
-            return Skip("the message is gone")
-        if member and not member["reminders"]:
-            return Skip("the member turned reminder and message mail off")
-        allowed = ACTIVE if message["include_waitlist"] else (RsvpStatus.going.value,)
-        if status not in allowed:
-            return Skip("no longer going")
-        mail.message = message
-    elif kind == "welcome":
-        if not mail.club:
-            return Skip("the club is gone")
-        joined = await Membership.exists().where(
-            (Membership.member == member["id"])
-            & (Membership.club == mail.club["id"])
-            & Membership.blocked.eq(False)
+        .where(EventMessage.id == int(mail.payload.get("message_id") or 0))
+        .first()
+    )
+    if message is None:
+        return Skip("the message is gone")
+    if found.member and not found.member.reminders:
+        return Skip("the member turned reminder and message mail off")
+    allowed = ACTIVE if message["include_waitlist"] else (RsvpStatus.going.value,)
+    if found.status not in allowed:
+        return Skip("no longer going")
+    mail.message = Message(subject=message["subject"], body=message["body"])
+    return None
+
+
+@loader(MailKind.welcome, needs_member=True, not_when_blocked=True)
+async def _welcome(mail: Mail, found: Found) -> Skip | None:
+    if not mail.club or not found.member:
+        return Skip("the club is gone")
+    joined = await Membership.exists().where(
+        (Membership.member == found.member.id)
+        & (Membership.club == mail.club["id"])
+        & Membership.blocked.eq(False)
+    )
+    return None if joined else Skip("the member left the club since")
+
+
+@loader(MailKind.welcome_note, not_when_blocked=True)
+async def _welcome_note(mail: Mail, found: Found) -> Skip | None:
+    if not found.member or not mail.club:
+        return Skip("a welcome note mail needs a member and a club")
+    if not found.member.allow_greetings:
+        return Skip("the newcomer turned welcome notes off")
+    note = (
+        await WelcomeNote.select(
+            WelcomeNote.message,
+            WelcomeNote.hidden,
+            WelcomeNote.author.display_name.as_alias("author"),
         )
-        if not joined:
-            return Skip("the member left the club since")
-    elif kind == "welcome_note":
-        if not member or not mail.club:
-            return Skip("a welcome note mail needs a member and a club")
-        if not member["allow_greetings"]:
-            return Skip("the newcomer turned welcome notes off")
-        note = (
-            await WelcomeNote.select(
-                WelcomeNote.message,
-                WelcomeNote.hidden,
-                WelcomeNote.author.display_name.as_alias("author"),
-            )
-            .where(
-                (WelcomeNote.id == int(payload.get("note_id") or 0))
-                & (WelcomeNote.newcomer == member["id"])
-            )
-            .first()
+        .where(
+            (WelcomeNote.id == int(mail.payload.get("note_id") or 0))
+            & (WelcomeNote.newcomer == found.member.id)
         )
-        if note is None or note["hidden"]:
-            return Skip("the note is gone or hidden")
-        mail.note = {"author": note["author"], "message": note["message"]}
-    elif kind in ("signup_confirm", "password_reset"):
-        if not payload.get("token"):
-            return Skip("no link token")
-        if kind == "password_reset" and not member:
-            return Skip("a password reset mail needs a member")
-    elif kind == "password_reset_none":
-        return Skip("a password reset for an address with no account: nothing to send")
-    elif kind == "signup_resend_none":
-        return Skip("a sign-up link asked again for an address with no account: nothing to send")
-    elif kind == "club_suspended":
-        if not member or not mail.club or mail.club["suspended_at"] is None:
-            return Skip("the club is no longer suspended")
-    elif kind not in ("signup_existing", "account_deleted"):
-        return Skip(f"unknown mail kind {kind!r}")
-    return mail
+        .first()
+    )
+    if note is None or note["hidden"]:
+        return Skip("the note is gone or hidden")
+    mail.note = Note(author=note["author"], message=note["message"])
+    return None
+
+
+@loader(MailKind.signup_confirm)
+async def _signup_confirm(mail: Mail, found: Found) -> Skip | None:
+    return None if mail.payload.get("token") else Skip("no link token")
+
+
+@loader(MailKind.password_reset)
+async def _password_reset(mail: Mail, found: Found) -> Skip | None:
+    if not mail.payload.get("token"):
+        return Skip("no link token")
+    return None if found.member else Skip("a password reset mail needs a member")
+
+
+@loader(MailKind.password_reset_none)
+async def _password_reset_none(mail: Mail, found: Found) -> Skip | None:
+    return Skip("a password reset for an address with no account: nothing to send")
+
+
+@loader(MailKind.signup_resend_none)
+async def _signup_resend_none(mail: Mail, found: Found) -> Skip | None:
+    return Skip("a sign-up link asked again for an address with no account: nothing to send")
+
+
+@loader(MailKind.club_suspended)
+async def _club_suspended(mail: Mail, found: Found) -> Skip | None:
+    if not found.member or not mail.club or mail.club["suspended_at"] is None:
+        return Skip("the club is no longer suspended")
+    return None
+
+
+@loader(MailKind.signup_existing, MailKind.account_deleted)
+async def _as_written(mail: Mail, found: Found) -> Skip | None:
+    return None
 
 
 # --- reminders -------------------------------------------------------------------------------
@@ -481,7 +649,7 @@ async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> lis
         & (Rsvp.event.starts_at <= now + max(leads))
         & (Rsvp.member.reminders == True)  # noqa: E712 - a Piccolo expression
         & Rsvp.member.deleted_at.is_null()
-        & Rsvp.event.club.suspended_at.is_null()
+        & Rsvp.event.club.suspended_at.is_null()  # type: ignore[union-attr]
     )
     wanted: dict[str, dict[str, Any]] = {}
     for r in rows:
@@ -516,7 +684,7 @@ async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> lis
             for key in missing[start : start + 500]:
                 spec = wanted[key]
                 new_id = await outbox.add(
-                    "reminder",
+                    MailKind.reminder,
                     key,
                     recipient=spec["recipient"],
                     event=spec["event"],

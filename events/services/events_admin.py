@@ -20,6 +20,7 @@ from events.tables import (
     Event,
     EventMessage,
     EventStatus,
+    MailKind,
     Outbox,
     Repeat,
     RoleSignup,
@@ -47,14 +48,14 @@ async def _attendees(event_id: int, statuses: tuple[str, ...] = ATTENDING) -> li
     return [int(r["member"]) for r in rows]
 
 
-async def _notify(kind: str, event_id: int, club_id: int, sequence: int) -> int:
+async def _notify(kind: MailKind, event_id: int, club_id: int, sequence: int) -> int:
     """One outbox row per going/waitlisted member; the sequence makes each change its own mail."""
     payload: dict[str, Any] = {"sequence": sequence}
-    if kind == "cancel":
+    if kind == MailKind.cancel:
         payload["event_cancelled"] = True
     written = 0
     for member_id in await _attendees(event_id):
-        key = f"{kind}:event:{event_id}:{member_id}:{sequence}"
+        key = f"{kind.value}:event:{event_id}:{member_id}:{sequence}"
         if await outbox.add(
             kind, key, recipient=member_id, event=event_id, club=club_id, payload=payload
         ):
@@ -130,8 +131,7 @@ async def create_events(
                     series=series_id,
                     created_by=created_by,
                     **_columns(values, local_start, tz),
-                    **_defaults(values, club),
-                    **(extra or {}),
+                    **{**_defaults(values, club), **(extra or {})},
                 )
             ).returning(Event.id)
             ids.append(int(rows[0]["id"]))
@@ -209,7 +209,7 @@ async def update_events(
                 Event.id == event_id
             )
             if visible:
-                await _notify("update", event_id, current["club"], sequence)
+                await _notify(MailKind.update, event_id, current["club"], sequence)
                 told.append(event_id)
             modes = {current["attendance"], changes.get("attendance", current["attendance"])}
             if len(modes) == 2 and rsvps.HYBRID in modes:
@@ -248,7 +248,7 @@ async def cancel_events(event: dict[str, Any], reason: str, dates: str) -> list[
                     Event.updated_at: now,
                 }
             ).where(Event.id == current["id"])
-            await _notify("cancel", current["id"], current["club"], sequence)
+            await _notify(MailKind.cancel, current["id"], current["club"], sequence)
             cancelled.append(current["id"])
     return cancelled
 
@@ -272,28 +272,58 @@ ATTENDEE_COLUMNS = (
 )
 
 
-async def attendee_lists(event_id: int) -> dict[str, Any]:
-    rows = (
-        await Rsvp.select(*ATTENDEE_COLUMNS)
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    """One RSVP, as the attendee page lists it and as a check-in swaps it."""
+
+    id: int
+    member: int
+    status: str
+    guests: int
+    first_time: bool
+    attested: bool
+    checked_in_at: datetime | None
+    queued_at: datetime
+    updated_at: datetime
+    name: str
+    attendance: str  # hybrid events: "in_person" or "online"
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Attendee:
+        return cls(**row)
+
+
+@dataclass(frozen=True, slots=True)
+class AttendeeLists:
+    going: list[Attendee]
+    waitlist: list[Attendee]
+    not_going: list[Attendee]
+    going_people: int  # members going and their guests
+    # Hybrid events: how many of them are coming online (the rest in person).
+    online_people: int
+    came: int
+
+
+async def attendee_lists(event_id: int) -> AttendeeLists:
+    rows = [
+        Attendee.of(r)
+        for r in await Rsvp.select(*ATTENDEE_COLUMNS)
         .where(Rsvp.event == event_id)
         .order_by(Rsvp.queued_at)
         .order_by(Rsvp.id)
-    )
+    ]
     going = sorted(
-        (r for r in rows if r["status"] == RsvpStatus.going.value),
-        key=lambda r: r["name"].casefold(),
+        (r for r in rows if r.status == RsvpStatus.going.value),
+        key=lambda r: r.name.casefold(),
     )
-    waitlist = [r for r in rows if r["status"] == RsvpStatus.waitlisted.value]
-    not_going = [r for r in rows if r["status"] == RsvpStatus.not_going.value]
-    return {
-        "going": going,
-        "waitlist": waitlist,
-        "not_going": not_going,
-        "going_people": sum(1 + r["guests"] for r in going),
-        # Hybrid events: how many of them are coming in person and how many online.
-        "online_people": sum(1 + r["guests"] for r in going if r["attendance"] == "online"),
-        "came": await came_count(event_id),
-    }
+    return AttendeeLists(
+        going=going,
+        waitlist=[r for r in rows if r.status == RsvpStatus.waitlisted.value],
+        not_going=[r for r in rows if r.status == RsvpStatus.not_going.value],
+        going_people=sum(1 + r.guests for r in going),
+        online_people=sum(1 + r.guests for r in going if r.attendance == "online"),
+        came=await came_count(event_id),
+    )
 
 
 async def going_count(event_id: int) -> int:
@@ -306,7 +336,7 @@ async def came_count(event_id: int) -> int:
     return await Rsvp.count().where((Rsvp.event == event_id) & Rsvp.checked_in_at.is_not_null())
 
 
-async def set_checked_in(event_id: int, rsvp_id: int, checked_in: bool) -> dict[str, Any] | None:
+async def set_checked_in(event_id: int, rsvp_id: int, checked_in: bool) -> Attendee | None:
     """Mark (or unmark) one RSVP of this event as attended; None if it isn't this event's."""
     query = Rsvp.update({Rsvp.checked_in_at: utcnow() if checked_in else None}).where(
         (Rsvp.id == rsvp_id) & (Rsvp.event == event_id)
@@ -315,11 +345,12 @@ async def set_checked_in(event_id: int, rsvp_id: int, checked_in: bool) -> dict[
         # Tapping twice keeps the first time.
         query = query.where(Rsvp.checked_in_at.is_null())
     await query
-    return (
+    row = (
         await Rsvp.select(*ATTENDEE_COLUMNS)
         .where((Rsvp.id == rsvp_id) & (Rsvp.event == event_id))
         .first()
     )
+    return None if row is None else Attendee.of(row)
 
 
 # --- messages -------------------------------------------------------------------------------
@@ -363,7 +394,7 @@ async def send_message(
         count = 0
         for member_id in await _attendees(event["id"], statuses):
             if await outbox.add(
-                "message",
+                MailKind.message,
                 f"message:{message_id}:{member_id}",
                 recipient=member_id,
                 event=event["id"],
@@ -374,7 +405,20 @@ async def send_message(
     return MessageResult(message_id, count, repeated=False)
 
 
-async def sent_messages(event_id: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """An organizer's message, as the attendee page lists what was sent."""
+
+    id: int
+    subject: str
+    body: str
+    include_waitlist: bool
+    created_at: datetime
+    author_name: str | None
+    recipients: int
+
+
+async def sent_messages(event_id: int) -> list[SentMessage]:
     rows = (
         await EventMessage.select(
             EventMessage.id,
@@ -387,11 +431,14 @@ async def sent_messages(event_id: int) -> list[dict[str, Any]]:
         .where(EventMessage.event == event_id)
         .order_by(EventMessage.created_at, ascending=False)
     )
+    sent = []
     for row in rows:
-        row["recipients"] = await Outbox.count().where(
-            (Outbox.kind == "message") & Outbox.dedupe_key.like(f"message:{row['id']}:%")
+        recipients = await Outbox.count().where(
+            (Outbox.kind == MailKind.message.value)
+            & Outbox.dedupe_key.like(f"message:{row['id']}:%")
         )
-    return rows
+        sent.append(SentMessage(**row, recipients=recipients))
+    return sent
 
 
 # --- volunteer roles ------------------------------------------------------------------------
@@ -477,7 +524,22 @@ def is_greeter_role(name: str) -> bool:
     return any(word in lowered for word in GREETER_WORDS)
 
 
-async def roles_for(event_id: int, member_id: int | None, organizer: bool) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class RoleSlot:
+    """A volunteer role as the event and attendee pages show it to one viewer."""
+
+    id: int
+    event: int
+    name: str
+    spots: int
+    taken: int
+    free: int
+    mine: bool
+    holders: list[str]  # names, for organizers only
+    greeter: bool
+
+
+async def roles_for(event_id: int, member_id: int | None, organizer: bool) -> list[RoleSlot]:
     roles = (
         await VolunteerRole.select()
         .where(VolunteerRole.event == event_id)
@@ -494,11 +556,20 @@ async def roles_for(event_id: int, member_id: int | None, organizer: bool) -> li
         .where(RoleSignup.role.is_in([r["id"] for r in roles]))
         .order_by(RoleSignup.created_at)
     )
+    slots = []
     for role in roles:
         held = [s for s in signups if s["role"] == role["id"]]
-        role["taken"] = len(held)
-        role["free"] = max(role["spots"] - len(held), 0)
-        role["mine"] = member_id is not None and any(s["member"] == member_id for s in held)
-        role["holders"] = [s["name"] for s in held] if organizer else []
-        role["greeter"] = is_greeter_role(role["name"])
-    return roles
+        slots.append(
+            RoleSlot(
+                id=role["id"],
+                event=role["event"],
+                name=role["name"],
+                spots=role["spots"],
+                taken=len(held),
+                free=max(role["spots"] - len(held), 0),
+                mine=member_id is not None and any(s["member"] == member_id for s in held),
+                holders=[s["name"] for s in held] if organizer else [],
+                greeter=is_greeter_role(role["name"]),
+            )
+        )
+    return slots

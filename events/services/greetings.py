@@ -76,9 +76,9 @@ async def holds_greeter_role(club_id: int, member_id: int, now: datetime | None 
 
     rows = await RoleSignup.select(RoleSignup.role.name.as_alias("name")).where(
         (RoleSignup.member == member_id)
-        & (RoleSignup.role.event.club == club_id)
-        & (RoleSignup.role.event.status == EventStatus.scheduled.value)
-        & (RoleSignup.role.event.ends_at >= (now or timefmt.utcnow()))
+        & (RoleSignup.role.event.club == club_id)  # type: ignore[union-attr]
+        & (RoleSignup.role.event.status == EventStatus.scheduled.value)  # type: ignore[union-attr]
+        & (RoleSignup.role.event.ends_at >= (now or timefmt.utcnow()))  # type: ignore[union-attr]
     )
     return any(is_greeter_role(r["name"]) for r in rows)
 

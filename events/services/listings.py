@@ -172,11 +172,12 @@ async def upcoming_events(
 async def get_event(event_id: int) -> dict[str, Any] | None:
     return (
         await Event.select(
-            Event.all_columns(),
+            *Event.all_columns(),
             Event.club.slug.as_alias("club_slug"),
             Event.club.name.as_alias("club_name"),
             Event.club.timezone.as_alias("club_timezone"),
             Event.club.kind.as_alias("club_kind"),
+            Event.club.suspended_at.as_alias("club_suspended_at"),
         )
         .where(Event.id == event_id)
         .first()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextvars
 from typing import Any
 
-from events.tables import Outbox
+from events.tables import MailKind, Outbox
 
 # Ids written in the current request/job; None outside one (then the cron job finds them).
 written_ids: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
@@ -19,7 +19,7 @@ written_ids: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
 
 
 async def add(
-    kind: str,
+    kind: MailKind,
     dedupe_key: str,
     *,
     recipient: int | None = None,
@@ -34,7 +34,7 @@ async def add(
     rows = (
         await Outbox.insert(
             Outbox(
-                kind=kind,
+                kind=MailKind(kind).value,
                 dedupe_key=dedupe_key[:200],
                 recipient=recipient,
                 event=event,

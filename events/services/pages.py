@@ -22,9 +22,10 @@ from events.markdown import render_markdown
 from events.services import greetings, listings
 from events.services.attendees import Fellows, as_chosen
 from events.services.clubs import NEWCOMER_DAYS, SLUG_RE, activity_list
-from events.services.events_admin import is_greeter_role
+from events.services.events_admin import RoleSlot, is_greeter_role
+from events.services.home import HomeEvent
 from events.services.rsvps import ONLINE, PanelState, is_hybrid, panel_from
-from events.tables import Club, Event, EventStatus, Role, RsvpStatus, Visibility
+from events.tables import Club, Event, EventStatus, MailKind, Role, RsvpStatus, Visibility
 from events.tokens import Tokens
 
 GOING = RsvpStatus.going.value
@@ -113,6 +114,7 @@ EVENT_COLUMNS = ", ".join(f"event.{c._meta.db_column_name}" for c in Event._meta
 EVENT_SQL = (
     f"SELECT {EVENT_COLUMNS}, club.slug AS club_slug, club.name AS club_name, "
     "club.timezone AS club_timezone, club.kind AS club_kind, "
+    "club.suspended_at AS club_suspended_at, "
     "membership.role AS my_role, membership.blocked AS my_blocked, "
     "mine.status AS my_status, mine.guests AS my_guests, mine.visibility AS my_visibility, "
     "mine.attendance AS my_attendance, "
@@ -133,6 +135,7 @@ EVENT_EXTRA = (
     "club_name",
     "club_timezone",
     "club_kind",
+    "club_suspended_at",
     "my_role",
     "my_blocked",
     "my_status",
@@ -145,6 +148,16 @@ EVENT_EXTRA = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class ReceivedMessage:
+    """An organizer's message to the viewer, on the event page."""
+
+    id: int
+    subject: str
+    body: str
+    created_at: datetime
+
+
 @dataclass(frozen=True)
 class EventPage(_Page):
     """What event.html shows one viewer (None: signed out)."""
@@ -155,13 +168,13 @@ class EventPage(_Page):
     counts: dict[str, int]
     rsvp: PanelState
     can_organize: bool
-    roles: list[dict[str, Any]]
+    roles: list[RoleSlot]
     can_take_roles: bool
     is_greeter: bool
     newcomers: list[str]
     hidden_newcomers: int
     # Organizers' messages addressed to this member (discreet mails only link here).
-    my_messages: list[dict[str, Any]]
+    my_messages: list[ReceivedMessage]
     # Fellow attendees, as each chose to be shown: for people going only.
     fellows: Fellows | None
     # The online link, when shown at all (details shown), goes to this viewer too: on a hybrid
@@ -210,7 +223,7 @@ def _event_branches(
             Branch(
                 "message",
                 "FROM event_message WHERE event_message.event = {} AND EXISTS (SELECT 1 FROM "
-                "outbox WHERE outbox.kind = 'message' AND outbox.event = {} "
+                f"outbox WHERE outbox.kind = '{MailKind.message.value}' AND outbox.event = {{}} "
                 "AND outbox.recipient = {} "
                 "AND outbox.dedupe_key LIKE 'message:' || CAST(event_message.id AS TEXT) || ':%')",
                 "event_message.created_at DESC, event_message.id DESC",
@@ -272,26 +285,26 @@ async def event_page(
     going = viewer is not None and row["my_status"] == GOING and not blocked
     lists = await _lists(_event_branches(row, viewer, organizer, going, blocked))
 
-    roles: list[dict[str, Any]] = []
+    roles: list[RoleSlot] = []
     signups = lists.get("signup", [])
     for r in lists.get("role", []):
         held = [s for s in signups if s["i1"] == r["i1"]]
         spots = int(r["i2"])
         roles.append(
-            {
-                "id": int(r["i1"]),
-                "event": event_id,
-                "name": r["t1"],
-                "spots": spots,
-                "taken": len(held),
-                "free": max(spots - len(held), 0),
-                "mine": viewer is not None and any(s["i2"] == viewer for s in held),
-                "holders": [s["t1"] for s in held] if organizer else [],
-                "greeter": is_greeter_role(str(r["t1"])),
-            }
+            RoleSlot(
+                id=int(r["i1"]),
+                event=event_id,
+                name=r["t1"],
+                spots=spots,
+                taken=len(held),
+                free=max(spots - len(held), 0),
+                mine=viewer is not None and any(s["i2"] == viewer for s in held),
+                holders=[s["t1"] for s in held] if organizer else [],
+                greeter=is_greeter_role(str(r["t1"])),
+            )
         )
     # The role shows the newcomers only while its holder is going.
-    greeter = going and any(r["mine"] and r["greeter"] for r in roles)
+    greeter = going and any(r.mine and r.greeter for r in roles)
     names: list[str] = []
     hidden = 0
     newcomer_rows = lists.get("newcomer", [])
@@ -314,7 +327,7 @@ async def event_page(
         names, hidden = chosen.shown, chosen.unnamed
 
     event = {k: v for k, v in row.items() if k not in EVENT_EXTRA}
-    for key in ("club_slug", "club_name", "club_timezone", "club_kind"):
+    for key in ("club_slug", "club_name", "club_timezone", "club_kind", "club_suspended_at"):
         event[key] = row[key]
     event["description_html"] = (
         render_markdown(event["description"]) if event["description"] else ""
@@ -341,7 +354,7 @@ async def event_page(
         newcomers=names,
         hidden_newcomers=hidden,
         my_messages=[
-            {"id": m["i1"], "subject": m["t1"], "body": m["t2"], "created_at": m["ts1"]}
+            ReceivedMessage(id=m["i1"], subject=m["t1"], body=m["t2"], created_at=m["ts1"])
             for m in lists.get("message", [])
         ],
         fellows=as_chosen(
@@ -375,6 +388,12 @@ CLUB_SQL = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class ClubOrganizer:
+    member_id: int
+    display_name: str
+
+
 @dataclass(frozen=True)
 class ClubPage(_Page):
     """What club.html shows one viewer (None: signed out)."""
@@ -385,9 +404,9 @@ class ClubPage(_Page):
     is_member: bool
     is_organizer: bool
     newly_joined: bool
-    organizers: list[dict[str, Any]]
+    organizers: list[ClubOrganizer]
     member_count: int
-    events: list[dict[str, Any]]
+    events: list[HomeEvent]
     # Newcomers are for signed-in members of this club who may greet, never anyone else.
     newcomers: list[dict[str, Any]]
     may_greet: bool
@@ -539,11 +558,14 @@ async def club_page(
         newly_joined=active
         and membership is not None
         and membership["joined_at"] >= current - timedelta(days=NEWCOMER_DAYS),
-        organizers=[
-            {"member_id": o["i1"], "display_name": o["t1"]} for o in lists.get("organizer", [])
-        ],
+        organizers=[ClubOrganizer(o["i1"], o["t1"]) for o in lists.get("organizer", [])],
         member_count=int(row["member_count"]),
-        events=await listings.upcoming_events(listings.EventFilters(club=club["slug"]), current),
+        events=[
+            HomeEvent(**e)
+            for e in await listings.upcoming_events(
+                listings.EventFilters(club=club["slug"]), current
+            )
+        ],
         newcomers=newcomers,
         may_greet=bool(viewer is not None and active and may_greet),
         greet_default=greetings.greetable_by_default(club["kind"]),
@@ -554,22 +576,67 @@ async def club_page(
 # ---------------------------------------------------------------- the account page
 
 
+@dataclass(frozen=True, slots=True)
+class MyRsvp:
+    status: str
+    event_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    club_timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class MyClub:
+    role: str
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClubWelcome:
+    """A club's welcome message, shown to a member for their first weeks in it."""
+
+    club_name: str
+    club_slug: str
+    welcome_message: str
+    joined_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedNote:
+    """A welcome note another member wrote to this one."""
+
+    id: int
+    message: str
+    created_at: datetime
+    author_name: str
+    club_name: str
+    club_slug: str
+
+
+@dataclass(frozen=True, slots=True)
+class GreetingChoice:
+    """Whether the member is listed as a newcomer in one club (`greetable` None: the default)."""
+
+    club_name: str
+    club_slug: str
+    kind: str
+    greetable: bool | None
+    listed: bool
+
+
 @dataclass(frozen=True)
 class AccountPage(_Page):
     """What account.html shows a member about themselves."""
 
-    rsvps: list[dict[str, Any]]
-    clubs: list[dict[str, Any]]
-    club_welcomes: list[dict[str, Any]]
-    welcome_notes: list[dict[str, Any]]
+    rsvps: list[MyRsvp]
+    clubs: list[MyClub]
+    club_welcomes: list[ClubWelcome]
+    welcome_notes: list[ReceivedNote]
     allow_greetings: bool
-    greeting_choices: list[dict[str, Any]]
+    greeting_choices: list[GreetingChoice]
     feed_token_version: int
-
-
-def _club_names(row: dict[str, Any], name: str = "t3", slug: str = "t2") -> dict[str, Any]:
-    """The club of a row of the account page's lists: its name and slug."""
-    return {"club_name": row[name], "club_slug": row[slug]}
 
 
 async def account_page(member: int, now: datetime | None = None) -> AccountPage:
@@ -642,38 +709,43 @@ async def account_page(member: int, now: datetime | None = None) -> AccountPage:
     )
     return AccountPage(
         rsvps=[
-            {
-                "status": r["t1"],
-                "event_id": r["i1"],
-                "title": r["t2"],
-                "starts_at": r["ts1"],
-                "ends_at": r["ts2"],
-                "club_timezone": r["t3"],
-            }
+            MyRsvp(
+                status=r["t1"],
+                event_id=r["i1"],
+                title=r["t2"],
+                starts_at=r["ts1"],
+                ends_at=r["ts2"],
+                club_timezone=r["t3"],
+            )
             for r in lists["rsvp"]
         ],
-        clubs=[{"role": c["t1"], "slug": c["t2"], "name": c["t3"]} for c in clubs],
+        clubs=[MyClub(role=c["t1"], slug=c["t2"], name=c["t3"]) for c in clubs],
         club_welcomes=[
-            {**_club_names(c), "welcome_message": c["t5"], "joined_at": c["ts1"]} for c in welcomes
+            ClubWelcome(
+                club_name=c["t3"], club_slug=c["t2"], welcome_message=c["t5"], joined_at=c["ts1"]
+            )
+            for c in welcomes
         ],
         welcome_notes=[
-            {
-                "id": n["i1"],
-                "message": n["t1"],
-                "created_at": n["ts1"],
-                "author_name": n["t2"],
-                **_club_names(n, slug="t4"),
-            }
+            ReceivedNote(
+                id=n["i1"],
+                message=n["t1"],
+                created_at=n["ts1"],
+                author_name=n["t2"],
+                club_name=n["t3"],
+                club_slug=n["t4"],
+            )
             for n in lists["note"]
         ],
         allow_greetings=_flag(me["b1"]),
         greeting_choices=[
-            {
-                **_club_names(c),
-                "kind": c["t4"],
-                "greetable": c["b1"],
-                "listed": greetings.choice_of({"greetable": c["b1"]}, c["t4"]),
-            }
+            GreetingChoice(
+                club_name=c["t3"],
+                club_slug=c["t2"],
+                kind=c["t4"],
+                greetable=None if c["b1"] is None else _flag(c["b1"]),
+                listed=greetings.choice_of({"greetable": c["b1"]}, c["t4"]),
+            )
             for c in clubs
             if c["t1"] == Role.member.value
         ],

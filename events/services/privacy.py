@@ -18,6 +18,7 @@ from events.forms.privacy_settings import PrivacySettings
 from events.services import outbox
 from events.tables import (
     DevMail,
+    MailKind,
     Member,
     Membership,
     Outbox,
@@ -79,7 +80,7 @@ def _rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def export_member_data(member_id: int) -> dict[str, Any]:
     """Everything Steady holds about the member, as plain JSON-ready data."""
     profile = (
-        await Member.select(Member.all_columns(exclude=[Member.password_hash]))
+        await Member.select(*Member.all_columns(exclude=[Member.password_hash]))
         .where(Member.id == member_id)
         .first()
     )
@@ -112,7 +113,7 @@ async def export_member_data(member_id: int) -> dict[str, Any]:
     ).where(WelcomeNote.author == member_id)
     roles = await RoleSignup.select(
         RoleSignup.role.name.as_alias("role"),
-        RoleSignup.role.event.title.as_alias("event"),
+        RoleSignup.role.event.title.as_alias("event"),  # type: ignore[union-attr]
         RoleSignup.created_at,
     ).where(RoleSignup.member == member_id)
     mails = await Outbox.select(Outbox.kind, Outbox.state, Outbox.created_at, Outbox.sent_at).where(
@@ -164,7 +165,7 @@ async def erase_member(member_id: int) -> None:
         # The confirmation is the last mail to this address; the worker blanks the address
         # once it is sent.
         await outbox.add(
-            "account_deleted",
+            MailKind.account_deleted,
             f"account-deleted:{member_id}",
             to_address=email,
         )

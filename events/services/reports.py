@@ -6,16 +6,21 @@ Every read and write names the club, so a report id from another club is simply 
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from events.db import write_transaction
 from events.forms.report import ReportForm
 from events.parsing import parse_id
 from events.services.greetings import REPORT_REF
-from events.tables import Event, Member, Report, WelcomeNote
+from events.tables import Event, Member, Report, ReportSubject, WelcomeNote
 from events.tokens import Tokens
 
-KIND_LABELS = {"event": "Event", "member": "Member", "note": "Welcome note"}
+KIND_LABELS = {
+    ReportSubject.event.value: "Event",
+    ReportSubject.member.value: "Member",
+    ReportSubject.note.value: "Welcome note",
+}
 
 
 class ReportError(Exception):
@@ -34,7 +39,7 @@ def _subject(
 ) -> int | None:
     """An event by its (public) id; a member only by the opaque reference a page showed this
     reporter in this club, so a report can't be used to ask "is N linked to this club?"."""
-    if kind == "event":
+    if kind == ReportSubject.event:
         return parse_id(subject_text)
     text = (subject_text or "").strip()[:64]
     return tokens.read_member_ref(REPORT_REF, text, club_id, reporter_id)
@@ -46,9 +51,11 @@ async def file_report(tokens: Tokens, reporter_id: int, club_id: int, form: Repo
     is not this club's."""
     kind, text = form.subject_kind, form.reason
     subject_id = _subject(tokens, kind, form.subject_text, club_id, reporter_id)
-    if kind == "event" and (subject_id is None or not await _event_in_club(subject_id, club_id)):
+    if kind == ReportSubject.event and (
+        subject_id is None or not await _event_in_club(subject_id, club_id)
+    ):
         raise ReportError("We couldn't find what you are reporting in this club.", 404)
-    if kind == "member" and subject_id == reporter_id:
+    if kind == ReportSubject.member and subject_id == reporter_id:
         raise ReportError("You can't report yourself.")
     async with write_transaction():
         # A reference that isn't genuine gets the same answer and the same queries as a
@@ -66,7 +73,7 @@ async def file_report(tokens: Tokens, reporter_id: int, club_id: int, form: Repo
             Report(
                 club=club_id,
                 reporter=reporter_id,
-                subject_kind=kind,
+                subject_kind=ReportSubject(kind).value,
                 subject_id=subject_id,
                 reason=text,
             )
@@ -74,7 +81,44 @@ async def file_report(tokens: Tokens, reporter_id: int, club_id: int, form: Repo
     return True
 
 
-async def open_reports(club_id: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True, slots=True)
+class ReportedEvent:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedMember:
+    id: int
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedNote:
+    id: int
+    message: str
+    author_id: int
+    author_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenReport:
+    """One unresolved report as the organizers' list shows it: what it is about is None when
+    that is gone. A note's report names the note's author as the member."""
+
+    id: int
+    kind: str
+    kind_label: str
+    reason: str
+    created_at: datetime
+    reporter_name: str | None
+    escalated_at: datetime | None  # passed to the site's stewards
+    event: ReportedEvent | None
+    member: ReportedMember | None
+    note: ReportedNote | None
+
+
+async def open_reports(club_id: int) -> list[OpenReport]:
     """The club's unresolved reports, oldest first, each with what it is about."""
     rows = (
         await Report.select(
@@ -86,54 +130,67 @@ async def open_reports(club_id: int) -> list[dict[str, Any]]:
         .order_by(Report.created_at)
         .order_by(Report.id)
     )
-    ids: dict[str, set[int]] = {"event": set(), "member": set(), "note": set()}
+    ids: dict[str, set[int]] = {kind.value: set() for kind in ReportSubject}
     for row in rows:
         ids.setdefault(row["subject_kind"], set()).add(int(row["subject_id"]))
+    event_ids, member_ids, note_ids = (
+        list(ids[kind.value])
+        for kind in (ReportSubject.event, ReportSubject.member, ReportSubject.note)
+    )
     events = {
-        r["id"]: r
+        r["id"]: ReportedEvent(r["id"], r["title"])
         for r in (
             await Event.select(Event.id, Event.title).where(
-                Event.id.is_in(list(ids["event"])) & (Event.club == club_id)
+                Event.id.is_in(event_ids) & (Event.club == club_id)
             )
-            if ids["event"]
+            if event_ids
             else []
         )
     }
     members = {
-        r["id"]: r
+        r["id"]: ReportedMember(r["id"], r["display_name"])
         for r in (
-            await Member.select(Member.id, Member.display_name).where(
-                Member.id.is_in(list(ids["member"]))
-            )
-            if ids["member"]
+            await Member.select(Member.id, Member.display_name).where(Member.id.is_in(member_ids))
+            if member_ids
             else []
         )
     }
     notes = {
-        r["id"]: r
+        r["id"]: ReportedNote(r["id"], r["message"], r["author_id"], r["author_name"])
         for r in (
             await WelcomeNote.select(
                 WelcomeNote.id,
                 WelcomeNote.message,
                 WelcomeNote.author.id.as_alias("author_id"),
                 WelcomeNote.author.display_name.as_alias("author_name"),
-            ).where(WelcomeNote.id.is_in(list(ids["note"])) & (WelcomeNote.club == club_id))
-            if ids["note"]
+            ).where(WelcomeNote.id.is_in(note_ids) & (WelcomeNote.club == club_id))
+            if note_ids
             else []
         )
     }
+    found: list[OpenReport] = []
     for row in rows:
         kind, subject_id = row["subject_kind"], int(row["subject_id"])
-        row["kind_label"] = KIND_LABELS.get(kind, kind)
-        row["event"] = events.get(subject_id) if kind == "event" else None
-        row["member"] = members.get(subject_id) if kind == "member" else None
-        row["note"] = notes.get(subject_id) if kind == "note" else None
-        if row["note"]:
-            row["member"] = {
-                "id": row["note"]["author_id"],
-                "display_name": row["note"]["author_name"],
-            }
-    return rows
+        event = events.get(subject_id) if kind == ReportSubject.event else None
+        member = members.get(subject_id) if kind == ReportSubject.member else None
+        note = notes.get(subject_id) if kind == ReportSubject.note else None
+        if note:
+            member = ReportedMember(note.author_id, note.author_name)
+        found.append(
+            OpenReport(
+                id=row["id"],
+                kind=kind,
+                kind_label=KIND_LABELS.get(kind, kind),
+                reason=row["reason"],
+                created_at=row["created_at"],
+                reporter_name=row["reporter_name"],
+                escalated_at=row["escalated_at"],
+                event=event,
+                member=member,
+                note=note,
+            )
+        )
+    return found
 
 
 async def resolve(club_id: int, report_id: int) -> bool:

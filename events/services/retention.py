@@ -180,7 +180,7 @@ async def past_events(
             Rsvp.event.id.as_alias("event_id"),
             Rsvp.event.title.as_alias("title"),
             Rsvp.event.starts_at.as_alias("starts_at"),
-            Rsvp.event.club.timezone.as_alias("timezone"),
+            Rsvp.event.club.timezone.as_alias("timezone"),  # type: ignore[union-attr]
         )
         .where((Rsvp.member == member_id) & (Rsvp.event.ends_at < now))
         .order_by(Rsvp.event.starts_at, ascending=False)

@@ -28,6 +28,7 @@ from events.services.permissions import is_organizer
 from events.tables import (
     Event,
     EventStatus,
+    MailKind,
     RoleSignup,
     Rsvp,
     RsvpStatus,
@@ -282,7 +283,7 @@ async def _invite(
     if promoted:
         payload["promoted"] = True
     await outbox.add(
-        "invite",
+        MailKind.invite,
         f"invite:{event['id']}:{member_id}:{partstat.lower()}:{_stamp(now)}",
         recipient=member_id,
         event=event["id"],
@@ -295,7 +296,7 @@ async def _cancel_notice(
     event: dict[str, Any], member_id: int, now: datetime, by: str = "member"
 ) -> None:
     await outbox.add(
-        "cancel",
+        MailKind.cancel,
         f"cancel:{event['id']}:{member_id}:{_stamp(now)}",
         recipient=member_id,
         event=event["id"],
@@ -410,7 +411,7 @@ async def respond(
         else:
             chosen = _attendance_for(event, mine, attendance)
             _check_yes(event, mine, guests, attested)
-            if _switches(event, mine, chosen):
+            if mine is not None and _switches(event, mine, chosen):
                 outcome = await _switch(event, member_id, mine, guests, chosen, facts, now)
             else:
                 outcome = await _say_yes(

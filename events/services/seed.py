@@ -4,6 +4,7 @@ without capacity, and the two demo accounts. Never in prod."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from events import passwords
 from events.recurrence import local_starts
@@ -18,6 +19,11 @@ MEMBER_EMAIL = "member@example.com"
 CLUBS = [
     {
         "slug": "trailheads-sober-hiking",
+        "city": "Boulder",
+        "region": "CO",
+        "country": "US",
+        "attributes": "newcomer-friendly alcohol-free OUT",
+        "attendance": "in_person",
         "name": "Trailheads Sober Hiking",
         "kind": "activity",
         "activities": "hiking",
@@ -29,6 +35,11 @@ CLUBS = [
     },
     {
         "slug": "clear-mind-fitness",
+        "city": "Brooklyn",
+        "region": "NY",
+        "country": "US",
+        "attributes": "newcomer-friendly alcohol-free",
+        "attendance": "in_person",
         "name": "Clear Mind Fitness",
         "kind": "activity",
         "activities": "fitness,running",
@@ -38,6 +49,11 @@ CLUBS = [
     },
     {
         "slug": "sober-sluggers",
+        "city": "Chicago",
+        "region": "IL",
+        "country": "US",
+        "attributes": "newcomer-friendly alcohol-free OUT",
+        "attendance": "in_person",
         "name": "Sober Sluggers Softball League",
         "kind": "activity",
         "activities": "softball,baseball",
@@ -47,6 +63,11 @@ CLUBS = [
     },
     {
         "slug": "tuesday-serenity-group",
+        "city": "Oakland",
+        "region": "CA",
+        "country": "US",
+        "attributes": "O D EN X XB",
+        "attendance": "in_person",
         "name": "Tuesday Night Serenity Group",
         "kind": "twelve_step",
         "activities": "meeting",
@@ -57,6 +78,11 @@ CLUBS = [
     },
     {
         "slug": "self-empowerment-circle",
+        "city": "London",
+        "region": "",
+        "country": "GB",
+        "attributes": "O D A EN X",
+        "attendance": "in_person",
         "name": "Self-Empowerment Recovery Circle",
         "kind": "alternative",
         "activities": "meeting",
@@ -67,6 +93,11 @@ CLUBS = [
     },
     {
         "slug": "morning-check-in-online",
+        "city": "New York",
+        "region": "NY",
+        "country": "US",
+        "attributes": "O D EN",
+        "attendance": "online",
         "name": "Morning Check-in (Online)",
         "kind": "online",
         "activities": "meeting",
@@ -76,6 +107,11 @@ CLUBS = [
     },
     {
         "slug": "peer-recovery-coaching",
+        "city": "Chicago",
+        "region": "IL",
+        "country": "US",
+        "attributes": "newcomer-friendly X",
+        "attendance": "in_person",
         "name": "Peer Recovery Coaching Hours",
         "kind": "coaching",
         "activities": "coaching",
@@ -160,6 +196,18 @@ EVENTS = [
         "",
     ),
     (
+        "tuesday-serenity-group",
+        "Saturday Big Book study",
+        "meeting",
+        4,
+        time(10, 0),
+        1,
+        30,
+        Repeat.weekly,
+        "St. Mark's Hall",
+        "https://meet.example.org/serenity-saturday",
+    ),
+    (
         "self-empowerment-circle",
         "Recovery circle",
         "meeting",
@@ -198,6 +246,35 @@ EVENTS = [
 ]
 
 
+# What some demo events are like beyond the table above (the rest take their club's defaults).
+DETAILS: dict[str, dict[str, object]] = {
+    "Wednesday evening walk": {
+        "attributes": "X newcomer-friendly alcohol-free OUT level-easy",
+        "location_hint": "Chautauqua Park",
+        "latitude": 39.99854,
+        "longitude": -105.28135,
+    },
+    "Summit hike: Mount Falcon": {"attributes": "newcomer-friendly OUT level-hard"},
+    "Tuesday Night Serenity meeting": {
+        "location": "St. Mark's Hall",
+        "address": "1020 Oak St",
+        "postal_code": "94607",
+        "attributes": "O D EN X XB",
+    },
+    # Hybrid: the hall has the capacity, the online link is public.
+    "Saturday Big Book study": {
+        "address": "1020 Oak St",
+        "postal_code": "94607",
+        "attributes": "O B EN X",
+        "attendance": "hybrid",
+        "details_for_attendees_only": False,
+        "location_hint": "",
+    },
+    "Recovery circle": {"attributes": "O D A EN X"},
+    "Morning check-in": {"attributes": "O D EN BE"},
+}
+
+
 async def is_empty() -> bool:
     return not await Member.exists() and not await Club.exists()
 
@@ -208,9 +285,10 @@ async def seed_demo(today: date | None = None) -> None:
     organizer = await create_confirmed_member(ORGANIZER_EMAIL, "Sam (organizer)", password_hash)
     member = await create_confirmed_member(MEMBER_EMAIL, "Alex", password_hash)
     now = utcnow()
-    clubs: dict[str, dict] = {}
+    clubs: dict[str, dict[str, Any]] = {}
     for spec in CLUBS:
-        rows = await Club.insert(Club(**spec)).returning(Club.id, Club.slug, Club.timezone)
+        # CLUBS holds column names and values.
+        rows = await Club.insert(Club(**spec)).returning(Club.id, Club.slug, Club.timezone)  # type: ignore[arg-type]
         clubs[spec["slug"]] = rows[0]
         await Membership.insert(
             Membership(member=organizer, club=rows[0]["id"], role=Role.organizer.value)
@@ -243,24 +321,26 @@ async def seed_demo(today: date | None = None) -> None:
             starts = [first]
         for local_start in starts:
             starts_at = to_utc(local_start, club["timezone"])
-            rows = await Event.insert(
-                Event(
-                    club=club["id"],
-                    series=series_id,
-                    title=title,
-                    activity=activity,
-                    starts_at=starts_at,
-                    ends_at=to_utc(local_start + timedelta(hours=hours), club["timezone"]),
-                    location=location,
-                    online_url=online,
-                    details_for_attendees_only=bool(online),
-                    location_hint="Online" if online else "",
-                    capacity=capacity,
-                    guests_allowed=2 if capacity else 0,
-                    description=f"{title} with {CLUB_NAMES[slug]}. Everyone in recovery is welcome.",  # noqa: E501
-                    created_by=organizer,
-                )
-            ).returning(Event.id)
+            fields: dict[str, Any] = {
+                "club": club["id"],
+                "series": series_id,
+                "title": title,
+                "activity": activity,
+                "starts_at": starts_at,
+                "ends_at": to_utc(local_start + timedelta(hours=hours), club["timezone"]),
+                "location": location,
+                "online_url": online,
+                "details_for_attendees_only": bool(online),
+                "location_hint": "Online" if online else "",
+                "capacity": capacity,
+                "guests_allowed": 2 if capacity else 0,
+                "description": f"{title} with {CLUB_NAMES[slug]}. Everyone in recovery is welcome.",
+                "created_by": organizer,
+                "attributes": CLUB_DEFAULTS[slug][0],
+                "attendance": CLUB_DEFAULTS[slug][1],
+                **DETAILS.get(title, {}),
+            }
+            rows = await Event.insert(Event(**fields)).returning(Event.id)
             first_event.setdefault(slug, rows[0]["id"])
     # The demo member is going to the next hike and the next meeting.
     for slug in ("trailheads-sober-hiking", "tuesday-serenity-group"):
@@ -272,3 +352,4 @@ async def seed_demo(today: date | None = None) -> None:
 
 
 CLUB_NAMES = {spec["slug"]: spec["name"] for spec in CLUBS}
+CLUB_DEFAULTS = {spec["slug"]: (spec["attributes"], spec["attendance"]) for spec in CLUBS}

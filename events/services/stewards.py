@@ -19,6 +19,7 @@ from events.services.accounts import normalize_email
 from events.tables import (
     Club,
     EventStatus,
+    MailKind,
     Member,
     Membership,
     Outbox,
@@ -200,7 +201,7 @@ async def suspend_club(
         stamp = now.strftime("%Y%m%dT%H%M%S")
         for row in organizers:
             await outbox.add(
-                "club_suspended",
+                MailKind.club_suspended,
                 f"club_suspended:{club_id}:{row['member']}:{stamp}",
                 recipient=int(row["member"]),
                 club=club_id,

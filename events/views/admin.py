@@ -90,10 +90,10 @@ async def member_action(request: Request) -> Response:
             target = await svc.member_for(form["email"], parse_id(form["report"]))
             await svc.suspend_member(member.id, target, form["reason"])
         else:
-            target = parse_id(form["member"])
-            if target is None:
+            restored = parse_id(form["member"])
+            if restored is None:
                 raise svc.StewardError("Choose whom to restore.")
-            await svc.restore_member(member.id, target, form["reason"])
+            await svc.restore_member(member.id, restored, form["reason"])
     except svc.StewardError as exc:
         return await page(request, error=exc.message, status=exc.status, form=form)
     changes.changed(everything=True)  # their places were freed on events' pages

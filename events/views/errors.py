@@ -37,7 +37,7 @@ def error_page(request: Request, status_code: int, message: str | None = None) -
 
 async def http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    detail = exc.detail if isinstance(exc.detail, str) else None
+    detail: str | None = exc.detail if isinstance(exc.detail, str) else None
     if detail == HTTPStatus(exc.status_code).phrase or exc.status_code >= 500:
         detail = None
     response = error_page(request, exc.status_code, detail)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -48,7 +49,7 @@ async def insights_csv(request: Request) -> Response:
 
 
 def retention_page(
-    request: Request, club: dict, text: str, error: str = "", saved: bool = False
+    request: Request, club: dict[str, Any], text: str, error: str = "", saved: bool = False
 ) -> Response:
     kind = str(club["kind"])
     context = {
@@ -66,7 +67,7 @@ def retention_page(
     )
 
 
-def current_text(club: dict) -> str:
+def current_text(club: dict[str, Any]) -> str:
     chosen = club.get("retention_days")
     if chosen is None:
         return ""
