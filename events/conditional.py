@@ -1,13 +1,22 @@
 """Conditional GET (RFC 9110 §13): does a request's validator match what we would send?
 
-One reading of `If-None-Match` and `If-Modified-Since` for the page cache and the feeds.
+One reading of `If-None-Match` and `If-Modified-Since` for the page cache and the feeds, and
+the validators and caching headers every feed (calendar and Meeting Guide) sends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from email.utils import format_datetime, parsedate_to_datetime
+
+from starlette.requests import Request
+
+# How long a client or proxy may reuse a feed without asking again.
+FEED_MAX_AGE = 300
+# The oldest Last-Modified a feed says: an empty feed still has one.
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def http_date(text: str) -> datetime | None:
@@ -42,3 +51,30 @@ def not_modified(
         since = http_date(if_modified_since)
         return since is not None and last_modified <= since
     return False
+
+
+@dataclass
+class Validators:
+    etag: str
+    last_modified: datetime
+
+
+def request_not_modified(request: Request, v: Validators) -> bool:
+    """`not_modified` for a request's own conditional headers."""
+    headers = request.headers
+    return not_modified(
+        headers.get("if-none-match"), headers.get("if-modified-since"), [v.etag], v.last_modified
+    )
+
+
+def feed_headers(v: Validators, *, private: bool, filename: str = "") -> dict[str, str]:
+    """A feed's validators and caching headers; a private one never leaks its URL onwards."""
+    headers = {
+        "ETag": v.etag,
+        "Last-Modified": format_datetime(v.last_modified, usegmt=True),
+        "Cache-Control": f"{'private' if private else 'public'}, max-age={FEED_MAX_AGE}",
+        "Content-Disposition": f'attachment; filename="{filename}"' if filename else "inline",
+    }
+    if private:
+        headers["Referrer-Policy"] = "no-referrer"
+    return headers

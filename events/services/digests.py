@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from events.services import outbox
 from events.services.calendar import zone_name
 from events.services.delivery import Found, Mail, Skip, loader
+from events.services.event_columns import EVENT_WHEN
 from events.tables import (
     Club,
     Event,
@@ -163,6 +164,32 @@ async def read_rsvp_link(tokens: Tokens, token: str) -> RsvpLink | None:
     return RsvpLink(member_id, event_id)
 
 
+async def link_event(link: RsvpLink) -> dict[str, Any] | None:
+    """The event a digest link is for, while its member is active and its club not suspended
+    (else None: the link is spent)."""
+    member = (
+        await Member.select(Member.id)
+        .where(
+            (Member.id == link.member_id)
+            & Member.deleted_at.is_null()
+            & Member.suspended_at.is_null()
+        )
+        .first()
+    )
+    if member is None:
+        return None
+    row: dict[str, Any] | None = (
+        await Event.select(*EVENT_WHEN, Event.status, Event.attestation)
+        .where((Event.id == link.event_id) & Event.club.suspended_at.is_null())
+        .first()
+    )
+    return row
+
+
+def is_cancelled(event: dict[str, Any]) -> bool:
+    return bool(event["status"] == EventStatus.cancelled.value)
+
+
 @loader(MailKind.digest, needs_member=True)
 async def _digest(mail: Mail, found: Found) -> Skip | None:
     assert found.member is not None
@@ -177,14 +204,7 @@ async def _digest(mail: Mail, found: Found) -> Skip | None:
     if not club_ids:
         return Skip("the member is in no club")
     events = (
-        await Event.select(
-            Event.id,
-            Event.title,
-            Event.starts_at,
-            Event.ends_at,
-            Event.club.name.as_alias("club_name"),
-            Event.club.timezone.as_alias("club_timezone"),
-        )
+        await Event.select(*EVENT_WHEN, Event.club.name.as_alias("club_name"))
         .where(
             Event.club.is_in(club_ids)
             & Event.club.suspended_at.is_null()

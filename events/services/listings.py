@@ -12,6 +12,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from events import parsing, timefmt
 from events.services import attribute_filters, places, search
 from events.services.clubs import SLUG_RE
+from events.services.event_columns import EVENT_LISTED
 from events.tables import Event, EventStatus, Rsvp, RsvpStatus
 
 # Activities people can filter by even before any event uses them.
@@ -33,25 +34,11 @@ LIST_LIMIT = 500
 PAGE_SIZE = 30
 # Cancelled events stay listed (marked) for a while so people who planned to go see it.
 EVENT_COLUMNS = (
-    Event.id,
-    Event.title,
+    *EVENT_LISTED,
     Event.activity,
-    Event.starts_at,
-    Event.ends_at,
-    Event.location,
-    Event.location_hint,
-    Event.online_url,
-    Event.details_for_attendees_only,
     Event.capacity,
     Event.taken,
-    Event.status,
-    Event.series,
-    Event.club.slug.as_alias("club_slug"),
-    Event.club.name.as_alias("club_name"),
-    Event.club.timezone.as_alias("club_timezone"),
     Event.club.kind.as_alias("club_kind"),
-    Event.attributes,
-    Event.attendance,
 )
 
 

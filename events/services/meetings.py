@@ -25,6 +25,7 @@ from piccolo.query.functions.aggregate import Count
 from events import attributes
 from events.attributes import Attendance
 from events.markdown import render_markdown
+from events.services.event_columns import EVENT_LISTED
 from events.settings import Settings
 from events.tables import Club, Event, EventStatus, Repeat
 from events.timefmt import to_local
@@ -35,34 +36,23 @@ RSVP_FOR_LINK = "RSVP on Steady for the link"
 SLUG_MAX = 64
 SUPPORT_KINDS = sorted(k.value for k in attributes.SUPPORT_KINDS)
 
-_FIELDS = (
-    Event.id,
-    Event.series,
-    Event.title,
-    Event.starts_at,
-    Event.ends_at,
-    Event.status,
-    Event.location,
-    Event.location_hint,
-    Event.address,
-    Event.postal_code,
-    Event.latitude,
-    Event.longitude,
-    Event.online_url,
-    Event.details_for_attendees_only,
-    Event.description,
-    Event.attributes,
-    Event.attendance,
-    Event.updated_at,
-    Event.series.source_slug.as_alias("source_slug"),
+# Where a directory sends people: the street address and the map point.
+_PLACE = (Event.address, Event.postal_code, Event.latitude, Event.longitude)
+# The club as the spec's region fields and the feed's Last-Modified need it.
+_CLUB = (
     Event.club.id.as_alias("club_id"),
-    Event.club.slug.as_alias("club_slug"),
-    Event.club.name.as_alias("club_name"),
-    Event.club.timezone.as_alias("club_timezone"),
     Event.club.city.as_alias("club_city"),
     Event.club.region.as_alias("club_region"),
     Event.club.country.as_alias("club_country"),
     Event.club.updated_at.as_alias("club_updated_at"),
+)
+_FIELDS = (
+    *EVENT_LISTED,
+    *_PLACE,
+    *_CLUB,
+    Event.description,
+    Event.updated_at,
+    Event.series.source_slug.as_alias("source_slug"),
 )
 
 
@@ -245,3 +235,23 @@ def feed(meetings: list[Meeting], settings: Settings) -> list[dict[str, Any]]:
         seen.add(slug)
         out.append(meeting_json(meeting, settings, slug))
     return out
+
+
+async def series_event(series_id: int, now: datetime) -> int | None:
+    """The id of the series' next occurrence that hasn't ended, else of its last one."""
+    row = (
+        await Event.select(Event.id)
+        .where(
+            (Event.series == series_id)
+            & (Event.ends_at >= now)
+            & (Event.status == EventStatus.scheduled.value)
+        )
+        .order_by(Event.starts_at)
+        .first()
+    ) or (
+        await Event.select(Event.id)
+        .where(Event.series == series_id)
+        .order_by(Event.starts_at, ascending=False)
+        .first()
+    )
+    return None if row is None else int(row["id"])

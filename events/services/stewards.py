@@ -214,16 +214,24 @@ async def suspend_club(
 async def restore_club(
     steward_id: int, club_id: int, reason_text: str | None, now: datetime | None = None
 ) -> bool:
+    lift = (
+        Club.update({Club.suspended_at: None, Club.suspended_reason: ""})
+        .where((Club.id == club_id) & Club.suspended_at.is_not_null())
+        .returning(Club.id)
+    )
+    return await _restore(lift, steward_id, "restore_club", reason_text, club_id=club_id, now=now)
+
+
+async def _restore(
+    lift: Any, steward_id: int, action: str, reason_text: str | None, **target: Any
+) -> bool:
+    """Run a steward's restore (`lift`, an update returning the rows it changed) and log it;
+    False when nothing was suspended, so there was nothing to restore."""
     reason = check_reason(reason_text)
     async with write_transaction():
-        rows = (
-            await Club.update({Club.suspended_at: None, Club.suspended_reason: ""})
-            .where((Club.id == club_id) & Club.suspended_at.is_not_null())
-            .returning(Club.id)
-        )
-        if not rows:
+        if not await lift:
             return False
-        await _log(steward_id, "restore_club", reason, club_id=club_id, now=now)
+        await _log(steward_id, action, reason, **target)
     return True
 
 
@@ -291,17 +299,14 @@ async def suspend_member(
 async def restore_member(
     steward_id: int, member_id: int, reason_text: str | None, now: datetime | None = None
 ) -> bool:
-    reason = check_reason(reason_text)
-    async with write_transaction():
-        rows = (
-            await Member.update({Member.suspended_at: None})
-            .where((Member.id == member_id) & Member.suspended_at.is_not_null())
-            .returning(Member.id)
-        )
-        if not rows:
-            return False
-        await _log(steward_id, "restore_member", reason, member_id=member_id, now=now)
-    return True
+    lift = (
+        Member.update({Member.suspended_at: None})
+        .where((Member.id == member_id) & Member.suspended_at.is_not_null())
+        .returning(Member.id)
+    )
+    return await _restore(
+        lift, steward_id, "restore_member", reason_text, member_id=member_id, now=now
+    )
 
 
 async def suspended_members() -> list[dict[str, Any]]:

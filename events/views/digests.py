@@ -12,31 +12,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from events.services import calendar, digests, rsvps
-from events.tables import Event, EventStatus, Member
 from events.templating import render
 from events.timefmt import format_when
 from events.tokens import tokens_of
 
 # The token is in the path: keep it out of caches, indexes and other sites' logs.
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
-
-
-async def _event(event_id: int) -> dict[str, Any] | None:
-    row: dict[str, Any] | None = (
-        await Event.select(
-            Event.id,
-            Event.title,
-            Event.starts_at,
-            Event.ends_at,
-            Event.status,
-            Event.attestation,
-            Event.club.timezone.as_alias("club_timezone"),
-            Event.club.suspended_at.as_alias("club_suspended_at"),
-        )
-        .where(Event.id == event_id)
-        .first()
-    )
-    return row
 
 
 def _page(request: Request, token: str, status_code: int = 200, **values: Any) -> Response:
@@ -47,19 +28,8 @@ def _page(request: Request, token: str, status_code: int = 200, **values: Any) -
 async def rsvp_link(request: Request) -> Response:
     token = str(request.path_params["token"])
     link = await digests.read_rsvp_link(tokens_of(request), token)
-    member = None
-    if link is not None:
-        member = (
-            await Member.select(Member.id)
-            .where(
-                (Member.id == link.member_id)
-                & Member.deleted_at.is_null()
-                & Member.suspended_at.is_null()
-            )
-            .first()
-        )
-    event = await _event(link.event_id) if link and member else None
-    if link is None or event is None or event["club_suspended_at"] is not None:
+    event = await digests.link_event(link) if link is not None else None
+    if link is None or event is None:
         return _page(request, token, 410, valid=False)
     tz = calendar.zone_name(event["club_timezone"])
     shown = {
@@ -76,7 +46,7 @@ async def rsvp_link(request: Request) -> Response:
             link.event_id, link.member_id, "yes", attested=form.get("attested") == "on"
         )
     except rsvps.RsvpRefused as exc:
-        cancelled = event["status"] == EventStatus.cancelled.value
+        cancelled = digests.is_cancelled(event)
         return _page(request, token, 422, event=shown, error=exc.message, closed=cancelled)
     return _page(request, token, event=shown, done=True, message=outcome.message)
 

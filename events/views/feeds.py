@@ -11,9 +11,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import format_datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,9 +20,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import conditional, timefmt
+from events import timefmt
 from events.access import require_member
 from events.attributes import labels as attribute_labels
+from events.conditional import (
+    EPOCH,
+    Validators,
+    feed_headers,
+    request_not_modified,
+)
 from events.parsing import path_id
 from events.services import calendar as ics
 from events.services import clubs, listings
@@ -55,18 +59,10 @@ logging.getLogger("uvicorn.access").addFilter(RedactFeedTokens())
 
 # Bump when the rendering changes, so every ETag changes with it.
 FORMAT = "steady-feed-2"
-MAX_AGE = 300
 RENDER_CACHE_TTL = 3600
-EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # Room kept under the size bound for the calendar's own lines (name, URL, refresh...).
 HEAD_ROOM = 4_096
 _PROBE_FIELDS = feed_svc.PROBE_FIELDS
-
-
-@dataclass
-class Validators:
-    etag: str
-    last_modified: datetime
 
 
 def fingerprint_validators(
@@ -122,25 +118,6 @@ def validators(
     return Validators(etag=f'"{digest.hexdigest()[:32]}"', last_modified=last)
 
 
-def _not_modified(request: Request, v: Validators) -> bool:
-    headers = request.headers
-    return conditional.not_modified(
-        headers.get("if-none-match"), headers.get("if-modified-since"), [v.etag], v.last_modified
-    )
-
-
-def _headers(v: Validators, *, private: bool, filename: str = "") -> dict[str, str]:
-    headers = {
-        "ETag": v.etag,
-        "Last-Modified": format_datetime(v.last_modified, usegmt=True),
-        "Cache-Control": f"{'private' if private else 'public'}, max-age={MAX_AGE}",
-        "Content-Disposition": f'attachment; filename="{filename}"' if filename else "inline",
-    }
-    if private:
-        headers["Referrer-Policy"] = "no-referrer"
-    return headers
-
-
 async def _respond(
     request: Request,
     selection: FeedSelection,
@@ -168,15 +145,15 @@ async def _respond(
         return validators(selection, probe, dropped, extra, now, base_url=base_url)
 
     v = check(dropped)
-    headers = _headers(v, private=private, filename=filename)
-    if _not_modified(request, v):
+    headers = feed_headers(v, private=private, filename=filename)
+    if request_not_modified(request, v):
         if by_etag:
             del headers["Last-Modified"]  # RFC 9110 §15.4.5: the ETag is the validator here
         return Response(status_code=304, headers=headers)
     if by_etag:
         dropped = await selection.dropped_since(now)
         v = check(dropped)
-        headers = _headers(v, private=private, filename=filename)
+        headers = feed_headers(v, private=private, filename=filename)
     body = await _cached(request, v.etag)
     if body is None:
         found = await feed_svc.feed_rows(selection, now)
@@ -188,7 +165,7 @@ async def _respond(
         else:
             rows = [r.as_dict() for r in found.rows]
             v = validators(selection, rows, dropped, extra, now, base_url=base_url)
-        headers = _headers(v, private=private, filename=filename)
+        headers = feed_headers(v, private=private, filename=filename)
         body = render_body(found.rows, now)
         await _store(request, v.etag, body)
     return Response(body, media_type="text/calendar", headers=headers)
@@ -351,8 +328,8 @@ async def event_feed(request: Request) -> Response:
         raise HTTPException(404, "We couldn't find that event. It may have been removed.")
     s = settings_of(request)
     v = validators(FeedSelection(key=f"event:{event_id}"), [row], None, base_url=s.base_url)
-    headers = _headers(v, private=False, filename=f"event-{event_id}.ics")
-    if _not_modified(request, v):
+    headers = feed_headers(v, private=False, filename=f"event-{event_id}.ics")
+    if request_not_modified(request, v):
         return Response(status_code=304, headers=headers)
     body = ics.event_download(row, None, base_url=s.base_url, hostname=s.hostname)
     return Response(body, media_type="text/calendar", headers=headers)

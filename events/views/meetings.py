@@ -19,17 +19,12 @@ from starlette.routing import Route
 
 from events import changes, timefmt
 from events.access import require_organizer
+from events.conditional import EPOCH, Validators, feed_headers, request_not_modified
 from events.parsing import path_id
 from events.services import meeting_import, meetings
 from events.services.clubs import get_club
 from events.settings import settings_of
-from events.tables import Event, EventStatus
 from events.templating import render
-
-# The calendar feeds' conditional-GET helpers: one set of rules for every feed.
-from events.views.feeds import EPOCH, Validators
-from events.views.feeds import _headers as feed_headers
-from events.views.feeds import _not_modified as not_modified
 
 FORMAT = "meeting-guide-1"
 
@@ -42,7 +37,7 @@ def _respond(
     v = Validators(etag=f'"{etag}"', last_modified=max([EPOCH, *stamps]).replace(microsecond=0))
     headers = feed_headers(v, private=False)
     headers["Access-Control-Allow-Origin"] = "*"
-    if not_modified(request, v):
+    if request_not_modified(request, v):
         if "if-none-match" in request.headers:
             del headers["Last-Modified"]
         return Response(status_code=304, headers=headers)
@@ -69,25 +64,10 @@ async def club_meetings(request: Request) -> Response:
 async def series_page(request: Request) -> Response:
     """The series' next occurrence that hasn't ended (else its last one)."""
     series_id = path_id(request)
-    now = timefmt.utcnow()
-    row = (
-        await Event.select(Event.id)
-        .where(
-            (Event.series == series_id)
-            & (Event.ends_at >= now)
-            & (Event.status == EventStatus.scheduled.value)
-        )
-        .order_by(Event.starts_at)
-        .first()
-    ) or (
-        await Event.select(Event.id)
-        .where(Event.series == series_id)
-        .order_by(Event.starts_at, ascending=False)
-        .first()
-    )
-    if row is None:
+    event_id = await meetings.series_event(series_id, timefmt.utcnow())
+    if event_id is None:
         raise HTTPException(404, "We couldn't find that meeting.")
-    return RedirectResponse(f"/events/{row['id']}", status_code=302)
+    return RedirectResponse(f"/events/{event_id}", status_code=302)
 
 
 # --- import -------------------------------------------------------------------------------
