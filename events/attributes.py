@@ -15,52 +15,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
 
+from events.labelled import Labelled, label_table
 from events.tables import ClubKind
 
 
-class Attendance(str, Enum):
+class Attendance(Labelled):
     """The spec's `attendance_option`; `inactive` marks a paused series."""
 
-    in_person = "in_person"
-    online = "online"
-    hybrid = "hybrid"
-    inactive = "inactive"
+    in_person = "in_person", "In person"
+    online = "online", "Online"
+    hybrid = "hybrid", "In person and online"
+    inactive = "inactive", "Paused"
 
 
-ATTENDANCE_LABELS = {
-    Attendance.in_person: "In person",
-    Attendance.online: "Online",
-    Attendance.hybrid: "In person and online",
-    Attendance.inactive: "Paused",
-}
+ATTENDANCE_LABELS = label_table(Attendance)
 
 # How a member joins a hybrid event (Rsvp.attendance).
 RSVP_ATTENDANCE = (Attendance.in_person, Attendance.online)
 
 
-class Group(str, Enum):
-    open_closed = "open_closed"
-    format = "format"  # type: ignore[assignment]  # a member named like str.format
-    audience = "audience"
-    language = "language"
-    accessibility = "accessibility"
-    welcome = "welcome"
-    level = "level"
-    setting = "setting"
+class Group(Labelled):
+    open_closed = "open_closed", "Open or closed"
+    format = "format", "Format"  # type: ignore[assignment]  # a member named like str.format
+    audience = "audience", "Who it is for"
+    language = "language", "Language"
+    accessibility = "accessibility", "Accessibility"
+    welcome = "welcome", "Good to know"
+    level = "level", "Level"
+    setting = "setting", "Setting"
 
 
-GROUP_LABELS = {
-    Group.open_closed: "Open or closed",
-    Group.format: "Format",
-    Group.audience: "Who it is for",
-    Group.language: "Language",
-    Group.accessibility: "Accessibility",
-    Group.welcome: "Good to know",
-    Group.level: "Level",
-    Group.setting: "Setting",
-}
+GROUP_LABELS = label_table(Group)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Unique
 from piccolo.table import Table as PiccoloTable
 
+from events.labelled import Labelled, label_table
+
 if TYPE_CHECKING:
     from piccolo.columns import Serial
 
@@ -38,23 +40,16 @@ else:
     Table = PiccoloTable
 
 
-class ClubKind(str, Enum):
-    activity = "activity"
-    twelve_step = "twelve_step"
-    alternative = "alternative"
-    coaching = "coaching"
-    therapy = "therapy"
-    online = "online"
+class ClubKind(Labelled):
+    activity = "activity", "Sober activity club"
+    twelve_step = "twelve_step", "12-step group"
+    alternative = "alternative", "Alternative support group"
+    coaching = "coaching", "Recovery coaching"
+    therapy = "therapy", "Group therapy"
+    online = "online", "Online meeting"
 
 
-CLUB_KIND_LABELS = {
-    ClubKind.activity: "Sober activity club",
-    ClubKind.twelve_step: "12-step group",
-    ClubKind.alternative: "Alternative support group",
-    ClubKind.coaching: "Recovery coaching",
-    ClubKind.therapy: "Group therapy",
-    ClubKind.online: "Online meeting",
-}
+CLUB_KIND_LABELS = label_table(ClubKind)
 
 
 class Role(str, Enum):
