@@ -52,59 +52,28 @@ IGNORED = frozenset(
     ]
 )
 
-# A word → the activities it means. Spelling variants of the activity itself match by prefix.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "hike": ("hiking",),
-    "hikes": ("hiking",),
-    "hiker": ("hiking",),
-    "hikers": ("hiking",),
-    "walk": ("hiking",),
-    "walks": ("hiking",),
-    "walking": ("hiking",),
-    "trail": ("hiking", "running"),
-    "trails": ("hiking", "running"),
+# Words → the activities they mean, grouped by meaning. Spelling variants of the activity
+# itself match by prefix.
+_MEANINGS: dict[str, tuple[str, ...]] = {
+    "hike hikes hiker hikers walk walks walking": ("hiking",),
+    "trail trails": ("hiking", "running"),
     "outdoors": ("hiking", "climbing", "cycling"),
-    "run": ("running",),
-    "runs": ("running",),
-    "runner": ("running",),
-    "jog": ("running",),
-    "jogging": ("running",),
-    "5k": ("running",),
-    "gym": ("fitness",),
-    "workout": ("fitness",),
-    "workouts": ("fitness",),
+    "run runs runner jog jogging 5k": ("running",),
+    "gym workout workouts bootcamp training": ("fitness",),
     "exercise": ("fitness", "yoga", "running"),
-    "bootcamp": ("fitness",),
-    "training": ("fitness",),
-    "climb": ("climbing",),
-    "bouldering": ("climbing",),
-    "bike": ("cycling",),
-    "biking": ("cycling",),
-    "ride": ("cycling",),
-    "rides": ("cycling",),
+    "climb bouldering": ("climbing",),
+    "bike biking ride rides": ("cycling",),
     "ball": ("softball", "baseball"),
     "sports": ("softball", "baseball", "fitness"),
-    "meeting": ("meeting",),
-    "meetings": ("meeting",),
-    "12-step": ("meeting",),
-    "12": ("meeting",),
-    "step": ("meeting",),
-    "aa": ("meeting",),
-    "na": ("meeting",),
-    "smart": ("meeting",),
-    "support": ("meeting", "coaching"),
-    "share": ("meeting",),
-    "circle": ("meeting",),
-    "coach": ("coaching",),
-    "coaches": ("coaching",),
-    "mentor": ("coaching",),
-    "sponsor": ("coaching", "meeting"),
-    "therapy": ("coaching", "meeting"),
-    "talk": ("meeting", "coaching"),
-    "coffee": ("social",),
-    "hangout": ("social",),
+    "meeting meetings 12-step 12 step aa na smart share circle": ("meeting",),
+    "support talk": ("meeting", "coaching"),
+    "coach coaches mentor": ("coaching",),
+    "sponsor therapy": ("coaching", "meeting"),
+    "coffee hangout": ("social",),
     "volunteer": ("volunteering",),
 }
+# A word → the activities it means.
+SYNONYMS = {word: meant for group, meant in _MEANINGS.items() for word in group.split()}
 
 # What to call events of an activity in a sentence: "No hikes this weekend".
 NOUNS = {
