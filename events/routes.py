@@ -24,6 +24,7 @@ from events.views import (
     privacy,
     reports,
     rsvps,
+    series_change,
 )
 from events.views import mail as mail_views
 
@@ -45,6 +46,7 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *mail_views.routes,
         *digests.routes,
         *organizer.routes,
+        *series_change.routes,
         *insights.routes,
         *history.routes,
         *admin.routes,
