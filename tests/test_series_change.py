@@ -79,8 +79,8 @@ async def test_preview_counts_what_changes_and_saves_nothing(client) -> None:
     # Kept: 2nd, 4th, 6th; cancelled: 3rd (2 people: going + waitlisted) and 5th (1 person).
     assert "0 added, 0 moved, 2 cancelled, 3 unchanged" not in text  # until adds one more
     assert "1 added, 0 moved, 2 cancelled, 3 unchanged" in text
-    assert "Cancelled (2, 3 people)" in text
-    assert "2 people told" in text and "1 person told" in text
+    assert "Cancelled: 2 dates, 3 people" in text
+    assert "2 people to tell" in text and "1 person to tell" in text
     after = await Event.select().order_by(Event.starts_at)
     assert after == events
     assert await Outbox.count() == 0

@@ -19,7 +19,7 @@ from events.views.organizer import NO_STORE, form_data, organizer_event, see_oth
 REPEAT_LABELS = {
     "weekly": "Every week",
     "biweekly": "Every two weeks",
-    "monthly": "Monthly, on the same weekday of the month (e.g. 2nd Tuesday)",
+    "monthly": "Monthly (e.g. every 2nd Tuesday)",
 }
 
 
