@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test flakes lint format bench clean
+.PHONY: install run test flakes lint format bench screenshots clean
 
 install: $(STAMP)
 
@@ -37,6 +37,11 @@ format: install
 
 bench: install
 	bash bench/all.sh $(BENCH_ARGS)
+
+# Phone screenshots (375×812, light and dark) of home, an event, a club and the attendee page,
+# from a fresh demo database, into docs/screenshots/ (Playwright + /usr/bin/chromium).
+screenshots: install
+	$(BIN)/python docs/screenshots.py $(SCREENSHOTS_ARGS)
 
 clean:
 	rm -rf $(VENV) steady.sqlite3 .steady

@@ -60,7 +60,9 @@ GZIP_MIN_SIZE = 600
 # As the GZip middleware inside: calendar apps get feeds as identity.
 NOT_GZIPPED = ("text/calendar", "text/event-stream", "application/zip", "application/gzip")
 # Pages that show no data: only a change of everything drops them.
-STATIC_PAGES = frozenset({"/help", "/login", "/signup", "/signup/sent", "/password/forgot"})
+STATIC_PAGES = frozenset(
+    {"/help", "/new-here", "/login", "/signup", "/signup/sent", "/password/forgot"}
+)
 # Writes that change nothing a signed-out visitor can see, whatever their outcome.
 QUIET_WRITES = frozenset(
     {

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from starlette.requests import HTTPConnection
 
+from events.crisis import CrisisConfigError, CrisisLine, country_code, parse_crisis_lines
+
 DEFAULT_DATABASE_URL = "sqlite:///steady.sqlite3"
 DEFAULT_MAIL_FROM = "Steady <no-reply@localhost>"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -115,6 +117,11 @@ class Settings:
     crisis_line: str = "SAMHSA National Helpline 1-800-662-4357 · 988 Suicide & Crisis Lifeline"
     # Addresses/networks whose X-Forwarded-For/-Proto uvicorn believes (its forwarded_allow_ips).
     trusted_proxies: str = DEFAULT_TRUSTED_PROXIES
+    # "Help now": crisis lines per country (events/crisis.py), and the instance's own country.
+    crisis_lines: dict[str, tuple[CrisisLine, ...]] = field(
+        default_factory=lambda: parse_crisis_lines("")
+    )
+    crisis_country: str = "US"
     # The service entity named in the Meeting Guide feed (/meetings.json); "" = left out.
     meetings_entity: str = ""
     meetings_entity_email: str = ""
@@ -178,6 +185,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         port = int(env.get("PORT", "8000"))
     except ValueError as exc:
         raise ConfigError(f"PORT must be a number, not {env.get('PORT')!r}") from exc
+    try:
+        crisis_lines = parse_crisis_lines(env.get("CRISIS_LINES", ""))
+    except CrisisConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    crisis_country = country_code(env.get("CRISIS_COUNTRY", "US")) or ""
+    if crisis_country not in crisis_lines:
+        raise ConfigError(
+            f"CRISIS_COUNTRY: no crisis lines for {env.get('CRISIS_COUNTRY')!r}; "
+            "add them to CRISIS_LINES"
+        )
     return Settings(
         env=steady_env,
         database_url=database_url(env),
@@ -193,6 +210,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trusted_proxies=parse_trusted_proxies(
             env.get("TRUSTED_PROXIES", env.get("FORWARDED_ALLOW_IPS", DEFAULT_TRUSTED_PROXIES))
         ),
+        crisis_lines=crisis_lines,
+        crisis_country=crisis_country,
         meetings_entity=env.get("MEETINGS_ENTITY", "").strip(),
         meetings_entity_email=env.get("MEETINGS_ENTITY_EMAIL", "").strip(),
         meetings_entity_url=_https_url("MEETINGS_ENTITY_URL", env.get("MEETINGS_ENTITY_URL", "")),

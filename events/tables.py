@@ -273,6 +273,8 @@ class Event(Table):
     online_taken = Integer(default=0)
     # Hybrid events with attendee-only details: people going in person get the link too.
     link_for_in_person = Boolean(default=False)
+    # Set when an organizer brings a cancelled event back ("Back on"); cleared on a new cancel.
+    restored_at = Timestamptz(null=True, default=None)
 
 
 class Rsvp(Table):
@@ -413,3 +415,16 @@ ALL_TABLES: list[type[PiccoloTable]] = [
     EventTally,
     StewardAction,
 ]
+
+
+class FormKey(Table):
+    """A one-time key from an event form, used by the POST that created the event: a double
+    tap or a retried POST with the same key finds it here and creates nothing (#16)."""
+
+    member = ForeignKey(references=Member, index=True)
+    key = Varchar(length=64)
+    # The event made (the first occurrence of a series); NULL only inside the creating
+    # transaction.
+    event = ForeignKey(references=Event, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    form_key_once = Unique([member, key])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from starlette.responses import Response
 
 from events import attributes, eventlinks, flash, timefmt
 from events.auth import current_member
-from events.services import attribute_filters
+from events.services import attribute_filters, places
 from events.settings import settings_of
 from events.tables import CLUB_KIND_LABELS, ClubKind
 
@@ -35,6 +36,38 @@ def kind_label(kind: str) -> str:
         return CLUB_KIND_LABELS[ClubKind(kind)]
     except ValueError:
         return kind
+
+
+# Activities → a symbol of templates/_icons.svg; anything else gets a plain dot.
+ACTIVITY_ICONS = {
+    "hiking": "hiking",
+    "walking": "hiking",
+    "running": "running",
+    "fitness": "fitness",
+    "yoga": "fitness",
+    "climbing": "fitness",
+    "cycling": "fitness",
+    "softball": "ball",
+    "baseball": "ball",
+    "meeting": "meeting",
+    "coaching": "coaching",
+    "therapy": "coaching",
+    "online": "online",
+    "calendar": "calendar",
+    "pin": "pin",
+}
+
+
+def activity_icon(activity: str, online_url: str = "") -> str:
+    if activity in ACTIVITY_ICONS:
+        return ACTIVITY_ICONS[activity]
+    return "online" if online_url else "event"
+
+
+def initials(name: str) -> str:
+    """'Alex Rivera' → 'AR', 'sam' → 'S': for an avatar beside a name the person chose to show."""
+    letters = [w[0] for w in re.findall(r"[^\W\d_]+", name)][:2]
+    return "".join(letters).upper() or "?"
 
 
 def sentence(text: str) -> str:
@@ -85,6 +118,10 @@ templates.env.globals.update(
     format_day=timefmt.format_day,
     format_time=timefmt.format_time,
     iso_local=timefmt.iso_local,
+    rhythm=timefmt.rhythm,
+    activity_icon=activity_icon,
+    initials=initials,
+    place_label=places.label,
     google_calendar_url=eventlinks.google_calendar_url,
     map_url=eventlinks.map_url,
     attribute_groups=attributes.groups_for,

@@ -100,3 +100,21 @@ def parse_date(text: str | None) -> date | None:
     if not text:
         return None
     return date.fromisoformat(text.strip())
+
+
+ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
+
+
+def rhythm(repeat: str, moment: datetime, tz: str) -> str:
+    """How often a series meets, from one occurrence: 'Every Wednesday, 5:30 pm MST',
+    'Every other Saturday, 9 am EST', '2nd Friday of the month, 12 pm CST'."""
+    local = to_local(moment, tz)
+    day, clock = local.strftime("%A"), format_time(moment, tz)
+    if repeat == "weekly":
+        return f"Every {day}, {clock}"
+    if repeat == "biweekly":
+        return f"Every other {day}, {clock}"
+    if repeat == "monthly":
+        nth = (local.day - 1) // 7 + 1
+        return f"{ORDINALS.get(nth, 'Last')} {day} of the month, {clock}"
+    return format_day(moment, tz) + ", " + clock

@@ -23,6 +23,7 @@ async def test_filters_without_javascript(phone_nojs, live_server):
     await two_events()
     page = phone_nojs
     await page.goto("/")
+    await page.get_by_text("More filters").tap()  # the full form is behind it (#14)
     await page.get_by_text("Access, language and more").tap()
     await page.get_by_label("Wheelchair access").check()
     await page.get_by_role("button", name="Show events").tap()
@@ -37,6 +38,7 @@ async def test_filters_through_htmx_keep_the_page(phone, live_server):
     page = phone
     await page.goto("/")
     await set_marker(page)
+    await page.get_by_text("More filters").tap()  # the full form is behind it (#14)
     await page.get_by_text("Access, language and more").tap()
     await page.get_by_label("Wheelchair access").check()
     await expect(page.locator("#event-list .card .title")).to_have_text(["Ramp hike"])
@@ -61,6 +63,7 @@ async def test_hybrid_rsvp_online_in_one_tap(phone, live_server):
     group = panel.get_by_role("group", name="In person or online?")
     await group.get_by_label("Online").check()
     await panel.get_by_role("button", name="I'm going").tap()
+    # The success card (#14 flows) says how.
     await expect(panel.locator(".success-text")).to_have_text("You're going online")
     await expect(panel.locator(".counts")).to_contain_text("0 in person · 1 online")
     assert await marker_survived(page)

@@ -64,6 +64,7 @@ async def test_sign_up_by_mailed_link_then_log_in_and_join_a_club(phone, live_se
     await page.goto(f"/signup/confirm?token={token}")
     await page.get_by_role("button", name=re.compile("confirm", re.I)).tap()
     await page.wait_for_url(lambda url: path_of(url) == "/account")
+    await page.locator("header details.menu summary").tap()  # Log out is in the menu
     await page.get_by_role("button", name="Log out").tap()
     await page.get_by_role("link", name="Log in").first.wait_for()
 

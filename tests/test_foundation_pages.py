@@ -38,7 +38,8 @@ async def test_home_lists_upcoming_events_in_time_order(client):
     assert response.headers["vary"].startswith("HX-Request")
     page = soup(response)
     assert page.find("main") and page.find("nav") and page.find("footer")
-    assert page.select_one('a[href="/help"]').get_text() == "Need help now?"
+    assert page.select_one('header a[href="/help"]').get_text(strip=True) == "Help now"
+    assert page.select_one('footer a[href="/help"]').get_text() == "Need help now?"
 
 
 async def test_filters_work_as_a_plain_get_form(client):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -34,12 +35,27 @@ MD = (
     "<style>*{display:none}</style> <iframe src=https://evil.example></iframe>"
     f"\n\n{ATTR}"
 )
+ICON = re.compile(r"^#i-[a-z]+$")
 BAD_SCHEMES = ("javascript:", "data:", "vbscript:")
 URL_ATTRS = ("href", "src", "action", "formaction", "xlink:href", "hx-get", "hx-post")
 
 
+def ours(tag: Any) -> bool:
+    """The site's own icons: the sprite of templates/_icons.svg, or an <svg> holding only a
+    <use> of one of its symbols (never anything from user data)."""
+    if tag.name != "svg":
+        return False
+    if tag.get("class") == ["sprite"] and tag.find_parent("body") is not None:
+        return all(child.name == "symbol" for child in tag.find_all(recursive=False))
+    children = tag.find_all(True)
+    return len(children) == 1 and children[0].name == "use" and ICON.match(children[0]["href"])
+
+
 def assert_inert(html: str, where: str) -> None:
     soup = BeautifulSoup(html, "html.parser")
+    for svg in soup.find_all("svg"):
+        if ours(svg):
+            svg.decompose()
     for script in soup.find_all("script"):
         assert script.get("src", "").startswith("/static/"), f"{where}: foreign <script>"
         assert not (script.string or "").strip(), f"{where}: inline script"

@@ -185,6 +185,7 @@ def context(mail: Mail, settings: Settings, now: datetime | None = None) -> dict
         "event_cancelled": mail.event_cancelled,
         # An RSVP the club's organizers cancelled: the mail does not say why.
         "cancelled_for_you": mail.kind == MailKind.cancel and mail.payload.get("by") == "club",
+        "restored": mail.kind == MailKind.update and bool(mail.payload.get("restored")),  # #16
         "unsubscribe_url": "",
         "lead": lead_text(mail.lead_minutes),
         "message": mail.message,
@@ -242,7 +243,8 @@ def subject(mail: Mail, ctx: dict[str, Any]) -> str:
                 return "A welcome note for you on Steady"
             return f"A welcome note from {mail.note.author} in {ctx['club_name']}"
         case MailKind.update:
-            return f"Updated: {'your plans' if discreet else title} · {ev['when']}"
+            prefix = "Back on" if ctx["restored"] else "Updated"
+            return f"{prefix}: {'your plans' if discreet else title} · {ev['when']}"
         case MailKind.cancel:
             if mail.event_cancelled:
                 return f"Cancelled: {'your plans' if discreet else title} · {ev['day']}"

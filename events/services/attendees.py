@@ -17,6 +17,8 @@ def initials(display_name: str) -> str:
 class Fellows:
     shown: list[str] = field(default_factory=list)
     unnamed: int = 0
+    # Those in `shown` by the name they chose to show (an avatar goes beside them).
+    named: list[str] = field(default_factory=list)
 
 
 def as_chosen(rows: list[dict[str, str]]) -> Fellows:
@@ -26,6 +28,7 @@ def as_chosen(rows: list[dict[str, str]]) -> Fellows:
     for row in rows:
         if row["visibility"] == Visibility.name.value:
             fellows.shown.append(row["name"])
+            fellows.named.append(row["name"])
         elif row["visibility"] == Visibility.initials.value:
             fellows.shown.append(initials(row["name"]))
         else:

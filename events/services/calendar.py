@@ -27,6 +27,8 @@ PRODID = "-//Steady//Steady events 1.0//EN"
 REFRESH = timedelta(hours=3)
 DESCRIPTION_LIMIT = 1500
 CANCELLED_PREFIX = "Cancelled: "
+# First line of the DESCRIPTION of an event brought back after a cancellation (#16).
+BACK_ON = "Back on: this event was cancelled, and now it's happening after all."
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -169,6 +171,8 @@ def _description(event: Mapping[str, Any], club_name: str, url: str, audience: A
     if is_cancelled(event):
         reason = "" if audience.discreet else _clean(event.get("cancel_reason") or "")
         parts.append("This event is cancelled." + (f" {reason}" if reason else ""))
+    elif event.get("restored_at"):
+        parts.append(BACK_ON)
     if not audience.discreet:
         if club_name:
             parts.append(f"Hosted by {club_name}.")
@@ -300,6 +304,7 @@ _VEVENT_KEYS = (
     "updated_at",
     "club_timezone",
     "club_name",
+    "restored_at",
 )
 
 

@@ -20,7 +20,7 @@ from piccolo.query.functions.aggregate import Count
 from events import parsing, timefmt
 from events.db import is_unique_violation, write_transaction
 from events.markdown import MAX_SOURCE
-from events.services import attribute_filters, greetings, outbox, rsvps
+from events.services import attribute_filters, greetings, outbox, places, rsvps
 from events.services.attribute_filters import AttributeFilter
 from events.tables import (
     Club,
@@ -41,6 +41,7 @@ from events.tokens import Tokens
 NEWCOMER_DAYS = 30
 NOTE_MAX = 500
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+PLACE_NAME_MAX = 80
 RESERVED_SLUGS = {"new", "edit", "team", "join", "leave", "welcome", "calendar"}
 ACTIVITY_RE = re.compile(r"[^a-z0-9 /-]+")
 
@@ -83,11 +84,17 @@ class DirectoryFilters:
     q: str = ""
     page: int = 1
     messages: list[str] = field(default_factory=list)
+    place: str = ""  # a city, or "online" (events/services/places.py)
     attributes: AttributeFilter = field(default_factory=AttributeFilter)
 
     def as_query(self) -> dict[str, str]:
         """The filters (not the page) as a query string."""
-        values = (("q", self.q), ("kind", self.kind), ("activity", self.activity))
+        values = (
+            ("q", self.q),
+            ("kind", self.kind),
+            ("activity", self.activity),
+            ("place", self.place),
+        )
         return {**{k: v for k, v in values if v}, **self.attributes.as_query()}
 
     def page_query(self, page: int) -> dict[str, str]:
@@ -96,6 +103,7 @@ class DirectoryFilters:
 
 def parse_directory_filters(params: Any, activities: list[str]) -> DirectoryFilters:
     filters = DirectoryFilters(q=" ".join(str(params.get("q", "")).split())[:SEARCH_MAX])
+    filters.place = places.parse_place(params.get("place"))
     filters.attributes = attribute_filters.read(params)
     filters.messages += filters.attributes.messages
     kind = str(params.get("kind", "")).strip()
@@ -121,12 +129,18 @@ def parse_directory_filters(params: Any, activities: list[str]) -> DirectoryFilt
 
 
 async def directory_activities() -> list[str]:
+    return (await directory_menus())[0]
+
+
+async def directory_menus() -> tuple[list[str], tuple[places.Place, ...]]:
+    """The activities and the places of listed clubs, in one statement."""
     rows = (
-        await Club.select(Club.activities)
+        await Club.select(Club.activities, Club.city, Club.region, Club.country)
         .where(Club.listed.eq(True) & Club.suspended_at.is_null())
         .distinct()
     )
-    return sorted({a for r in rows for a in activity_list(r["activities"])})
+    activities = sorted({a for r in rows for a in activity_list(r["activities"])})
+    return activities, places.from_rows(rows)
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,7 @@ class NextEvent:
     id: int
     title: str
     starts_at: datetime
+    repeat: str | None = None  # the series' rhythm, for "Every Wednesday, ... · next Wed 9 Dec"
 
 
 @dataclass(frozen=True)
@@ -146,6 +161,9 @@ class ClubCard:
     activity_list: tuple[str, ...]
     member_count: int
     next_event: NextEvent | None
+    city: str = ""
+    region: str = ""
+    country: str = ""
     attributes: str = ""
     attendance: str = "in_person"
 
@@ -159,6 +177,7 @@ class DirectoryPage:
     activities: tuple[str, ...]
     page: int
     has_next: bool
+    places: tuple[places.Place, ...] = ()
 
     @property
     def previous_query(self) -> dict[str, str] | None:
@@ -171,7 +190,7 @@ class DirectoryPage:
 
 async def directory_page(params: Any, now: datetime | None = None) -> DirectoryPage:
     """`/clubs` from its query string, in four statements whatever the number of clubs."""
-    activities = await directory_activities()
+    activities, place_menu = await directory_menus()
     filters = parse_directory_filters(params, activities)
     query = Club.select(
         Club.id,
@@ -180,9 +199,13 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
         Club.kind,
         Club.activities,
         Club.timezone,
+        Club.city,
+        Club.region,
+        Club.country,
         Club.attributes,
         Club.attendance,
     ).where(Club.listed.eq(True) & Club.suspended_at.is_null())
+    query = places.narrow_clubs(query, filters.place)
     if filters.kind:
         query = query.where(Club.kind == filters.kind)
     if filters.activity:
@@ -217,6 +240,9 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
             activity_list=tuple(activity_list(c["activities"])),
             member_count=counts.get(c["id"], 0),
             next_event=NextEvent(**upcoming[c["id"]]) if c["id"] in upcoming else None,
+            city=c["city"],
+            region=c["region"],
+            country=c["country"],
             attributes=c["attributes"],
             attendance=c["attendance"],
         )
@@ -228,6 +254,7 @@ async def directory_page(params: Any, now: datetime | None = None) -> DirectoryP
         activities=tuple(activities),
         page=filters.page,
         has_next=len(rows) > size,
+        places=place_menu,
     )
 
 
@@ -244,7 +271,13 @@ async def next_events(
     club_ids: list[int], now: datetime | None = None
 ) -> dict[int, dict[str, Any]]:
     """Each club's next scheduled event, in one query over these clubs' events only."""
-    rows = await Event.select(Event.id, Event.club, Event.title, Event.starts_at).where(
+    rows = await Event.select(
+        Event.id,
+        Event.club,
+        Event.title,
+        Event.starts_at,
+        Event.series.repeat.as_alias("repeat"),
+    ).where(
         Event.club.is_in(club_ids),
         WhereRaw(
             "event.id = (SELECT e.id FROM event AS e WHERE e.club = event.club "
@@ -254,7 +287,12 @@ async def next_events(
         ),
     )
     return {
-        int(r["club"]): {"id": r["id"], "title": r["title"], "starts_at": r["starts_at"]}
+        int(r["club"]): {
+            "id": r["id"],
+            "title": r["title"],
+            "starts_at": r["starts_at"],
+            "repeat": r["repeat"],
+        }
         for r in rows
     }
 
@@ -370,6 +408,9 @@ class ClubForm:
     description: str = ""
     timezone: str = "UTC"
     welcome_message: str = ""
+    city: str = ""
+    region: str = ""
+    country: str = ""  # ISO 3166 alpha-2
     # Defaults for new events (#15): space-separated codes and the attendance mode; None when
     # the posted form had no such fields (an older client): creating uses the defaults,
     # editing keeps what the club has.
@@ -391,8 +432,16 @@ def validate_club_form(data: dict[str, str], *, new: bool) -> tuple[ClubForm, di
         description=data.get("description", "").replace("\r\n", "\n").strip(),
         timezone=data.get("timezone", "").strip()[:64],
         welcome_message=data.get("welcome_message", "").replace("\r\n", "\n").strip(),
+        city=" ".join(data.get("city", "").split())[:200],
+        region=" ".join(data.get("region", "").split())[:200],
+        country=data.get("country", "").strip().upper()[:20],
     )
     errors = _attribute_fields(form, data)
+    for key in ("city", "region"):
+        if len(getattr(form, key)) > PLACE_NAME_MAX:
+            errors[key] = f"Keep it to {PLACE_NAME_MAX} characters or fewer."
+    if form.country and not re.fullmatch(r"[A-Z]{2}", form.country):
+        errors["country"] = "Use the two-letter country code, e.g. US, GB or CA."
     if not form.name:
         errors["name"] = "Give the club a name."
     elif len(form.name) > 100:
@@ -456,6 +505,9 @@ async def create_club(form: ClubForm, creator_id: int) -> int:
                     description=form.description,
                     timezone=form.timezone,
                     welcome_message=form.welcome_message,
+                    city=form.city,
+                    region=form.region,
+                    country=form.country,
                     attributes=form.attributes or "",
                     attendance=form.attendance or "in_person",
                 )
@@ -482,6 +534,9 @@ async def update_club(club_id: int, form: ClubForm) -> None:
             Club.description: form.description,
             Club.timezone: form.timezone,
             Club.welcome_message: form.welcome_message,
+            Club.city: form.city,
+            Club.region: form.region,
+            Club.country: form.country,
             Club.updated_at: timefmt.utcnow(),
         }
     ).where(Club.id == club_id)
@@ -496,6 +551,9 @@ def form_from_club(club: dict[str, Any]) -> ClubForm:
         description=club["description"],
         timezone=club["timezone"],
         welcome_message=club["welcome_message"],
+        city=club.get("city") or "",
+        region=club.get("region") or "",
+        country=club.get("country") or "",
         attributes=club.get("attributes") or "",
         attendance=club.get("attendance") or "in_person",
     )

@@ -266,6 +266,7 @@ async def cancel_events(event: dict[str, Any], reason: str, scope: str) -> list[
                     Event.status: EventStatus.cancelled.value,
                     Event.cancel_reason: reason,
                     Event.cancelled_at: now,
+                    Event.restored_at: None,
                     Event.sequence: sequence,
                     Event.updated_at: now,
                 }

@@ -51,6 +51,7 @@ EVENT_FIELDS = (
     "updated_at",
     "attendance",
     "link_for_in_person",
+    "restored_at",
 )
 PROBE_FIELDS = ("id", "starts_at", "ends_at", "status", "sequence", "updated_at")
 CLUB_FIELDS = ("slug", "name", "timezone", "kind", "updated_at")
@@ -108,6 +109,8 @@ class FeedRow:
     attendance: str = "in_person"
     link_for_in_person: bool = False
     rsvp_attendance: str | None = None
+    # Brought back after a cancellation (#16): "Back on" in the DESCRIPTION.
+    restored_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The mapping the iCalendar builders read."""

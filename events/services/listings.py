@@ -10,7 +10,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
 
 from events import parsing, timefmt
-from events.services import attribute_filters
+from events.services import attribute_filters, places, search
 from events.services.clubs import SLUG_RE
 from events.tables import Club, Event, EventStatus, Rsvp, RsvpStatus
 
@@ -76,9 +76,9 @@ def filtered(query: Any, filters: EventFilters, event: Any = Event) -> Any:
         query = query.where(event.activity == filters.activity)
     if filters.club:
         query = query.where(event.club.slug == filters.club)
-    if filters.q:
-        pattern = "%" + filters.q.replace("%", "").replace("_", "") + "%"
-        query = query.where(contains(event.title, pattern) | contains(event.club.name, pattern))
+    if filters.q and (found := search.clause(event, filters.q, KNOWN_ACTIVITIES, contains)):
+        query = query.where(found)
+    query = places.narrow(query, filters, event)
     query = attribute_filters.narrowed(query, filters.attributes, event)
     return query
 
@@ -91,6 +91,8 @@ class EventFilters:
     start: date | None = None
     end: date | None = None
     messages: list[str] = field(default_factory=list)
+    # A city (as clubs name it) or "online": events/services/places.py.
+    place: str = ""
     attributes: attribute_filters.AttributeFilter = field(
         default_factory=attribute_filters.AttributeFilter
     )
@@ -99,6 +101,7 @@ class EventFilters:
         values = {
             "activity": self.activity,
             "club": self.club,
+            "place": self.place,
             "q": self.q,
             "from": self.start.isoformat() if self.start else "",
             "to": self.end.isoformat() if self.end else "",
@@ -110,6 +113,7 @@ class EventFilters:
 def parse_filters(params: Any, activities: list[str]) -> EventFilters:
     """Read `/`'s query string. Anything unreadable is dropped with a gentle message."""
     filters = EventFilters(q=" ".join(str(params.get("q", "")).split())[:100])
+    filters.place = places.parse_place(params.get("place"))
     filters.attributes = attribute_filters.read(params)
     filters.messages += filters.attributes.messages
     activity = str(params.get("activity", "")).strip().lower()
@@ -177,6 +181,7 @@ async def get_event(event_id: int) -> dict[str, Any] | None:
             Event.club.name.as_alias("club_name"),
             Event.club.timezone.as_alias("club_timezone"),
             Event.club.kind.as_alias("club_kind"),
+            Event.club.suspended_at.as_alias("club_suspended_at"),
         )
         .where(Event.id == event_id)
         .first()

@@ -19,11 +19,10 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from events import timefmt
 from events.markdown import render_markdown
-from events.services import greetings, listings
+from events.services import cards, greetings
 from events.services.attendees import Fellows, as_chosen
 from events.services.clubs import NEWCOMER_DAYS, SLUG_RE, activity_list
 from events.services.events_admin import RoleSlot, is_greeter_role
-from events.services.home import HomeEvent
 from events.services.rsvps import ONLINE, PanelState, is_hybrid, panel_from
 from events.tables import Club, Event, EventStatus, MailKind, Role, RsvpStatus, Visibility
 from events.tokens import Tokens
@@ -114,7 +113,9 @@ EVENT_COLUMNS = ", ".join(f"event.{c._meta.db_column_name}" for c in Event._meta
 EVENT_SQL = (
     f"SELECT {EVENT_COLUMNS}, club.slug AS club_slug, club.name AS club_name, "
     "club.timezone AS club_timezone, club.kind AS club_kind, "
+    "club.suspended_at AS club_suspended_at, "
     "membership.role AS my_role, membership.blocked AS my_blocked, "
+    "club.country AS club_country, club.city AS club_city, "
     "mine.status AS my_status, mine.guests AS my_guests, mine.visibility AS my_visibility, "
     "mine.attendance AS my_attendance, "
     "(SELECT COUNT(*) FROM rsvp ahead WHERE ahead.event = event.id "
@@ -134,6 +135,9 @@ EVENT_EXTRA = (
     "club_name",
     "club_timezone",
     "club_kind",
+    "club_suspended_at",
+    "club_country",
+    "club_city",
     "my_role",
     "my_blocked",
     "my_status",
@@ -325,7 +329,15 @@ async def event_page(
         names, hidden = chosen.shown, chosen.unnamed
 
     event = {k: v for k, v in row.items() if k not in EVENT_EXTRA}
-    for key in ("club_slug", "club_name", "club_timezone", "club_kind"):
+    for key in (
+        "club_slug",
+        "club_name",
+        "club_timezone",
+        "club_kind",
+        "club_suspended_at",
+        "club_country",
+        "club_city",
+    ):
         event[key] = row[key]
     event["description_html"] = (
         render_markdown(event["description"]) if event["description"] else ""
@@ -404,7 +416,8 @@ class ClubPage(_Page):
     newly_joined: bool
     organizers: list[ClubOrganizer]
     member_count: int
-    events: list[HomeEvent]
+    # One card per one-off event, one per series (events/services/cards.py).
+    events: list[cards.Card]
     # Newcomers are for signed-in members of this club who may greet, never anyone else.
     newcomers: list[dict[str, Any]]
     may_greet: bool
@@ -558,12 +571,7 @@ async def club_page(
         and membership["joined_at"] >= current - timedelta(days=NEWCOMER_DAYS),
         organizers=[ClubOrganizer(o["i1"], o["t1"]) for o in lists.get("organizer", [])],
         member_count=int(row["member_count"]),
-        events=[
-            HomeEvent(**e)
-            for e in await listings.upcoming_events(
-                listings.EventFilters(club=club["slug"]), current
-            )
-        ],
+        events=cards.group(await cards.club_events(club["id"], current)),
         newcomers=newcomers,
         may_greet=bool(viewer is not None and active and may_greet),
         greet_default=greetings.greetable_by_default(club["kind"]),

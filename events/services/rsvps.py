@@ -80,6 +80,7 @@ FACTS_SQL = (
     "mine.id AS mine_id, mine.status AS mine_status, mine.guests AS mine_guests, "
     "mine.visibility AS mine_visibility, mine.attendance AS mine_attendance, "
     "(SELECT default_visibility FROM member WHERE member.id = {}) AS default_visibility, "
+    "(SELECT suspended_at FROM club WHERE club.id = event.club) AS club_suspended_at, "
     "EXISTS (SELECT 1 FROM rsvp earlier JOIN event other ON other.id = earlier.event "
     "WHERE earlier.member = {} AND other.club = event.club AND earlier.event != event.id "
     "AND earlier.status != 'not_going') AS been_before, "
@@ -417,6 +418,9 @@ async def respond(
         if facts is None:
             raise LookupError(event_id)
         event = _event_of(facts)
+        if facts["club_suspended_at"] is not None:
+            # Suspended by a steward (#16): its pages answer 404, so this does too.
+            raise RsvpRefused("We couldn't find that event. It may have been removed.", 404)
         check_open(event, now, response)
         if facts["blocked"]:
             # Neutral on purpose: the answer does not say why.

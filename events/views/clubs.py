@@ -15,7 +15,7 @@ from events.auth import CurrentMember, current_member, login_redirect
 from events.parsing import parse_id, path_id
 from events.services import clubs as svc
 from events.services import greetings as greet
-from events.services import pages
+from events.services import pages, suspension
 from events.services.permissions import is_organizer
 from events.settings import settings_of
 from events.templating import render, wants_fragment
@@ -32,6 +32,8 @@ async def load_club(request: Request) -> dict[str, Any]:
     club = await svc.get_club(request.path_params["slug"])
     if club is None:
         raise HTTPException(404, "We couldn't find that club.")
+    member = current_member(request)
+    await suspension.check_club(club["suspended_at"], member.id if member else None)
     return club
 
 
@@ -62,6 +64,7 @@ async def club_context(request: Request, club: dict[str, Any], **extra: Any) -> 
     page = await pages.club_page(tokens_of(request), club["slug"], member.id if member else None)
     if page is None:
         raise HTTPException(404, "We couldn't find that club.")
+    await suspension.check_club(page.club["suspended_at"], member.id if member else None)
     context: dict[str, Any] = {
         **page.context(),
         "note_errors": {},
@@ -78,6 +81,7 @@ async def club_page(request: Request) -> Response:
     page = await pages.club_page(tokens_of(request), slug, member.id if member else None)
     if page is None:
         raise HTTPException(404, "We couldn't find that club.")
+    await suspension.check_club(page.club["suspended_at"], member.id if member else None)
     changes.depends_on(club_id=page.club["id"])  # kept pages drop when this club's data changes
     context = {**page.context(), "note_errors": {}, "note_drafts": {}, "panel_message": ""}
     return render(request, "club.html", context)

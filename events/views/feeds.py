@@ -344,7 +344,7 @@ async def event_feed(request: Request) -> Response:
     event_id = path_id(request)
     row = (
         await Event.select(*feed_svc.columns(Event, _EVENT_FIELDS))
-        .where(Event.id == event_id)
+        .where((Event.id == event_id) & Event.club.suspended_at.is_null())
         .first()
     )
     if row is None:

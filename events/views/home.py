@@ -1,4 +1,4 @@
-"""The home page: upcoming events, filtered, a bounded page at a time."""
+"""The home page: upcoming events, filtered, a bounded page at a time; and "New here?"."""
 
 from __future__ import annotations
 
@@ -20,8 +20,22 @@ async def home(request: Request) -> Response:
         "more": page.more,
         "activities": page.activities,
         "clubs": page.clubs,
+        "places": page.places,
+        "chips": page.chips,
+        "nearest": page.nearest,
+        "more_open": page.more_open,
     }
-    return render(request, "home.html", context, block="event_list")
+    # A quick choice re-renders the filter form with the list (its menus must agree); typing
+    # in the search box swaps only the list, so the box keeps its focus and its text.
+    block = "listing" if request.headers.get("hx-target") == "listing" else "event_list"
+    return render(request, "home.html", context, block=block)
 
 
-routes = [Route("/", home, name="home")]
+async def new_here(request: Request) -> Response:
+    return render(request, "new_here.html")
+
+
+routes = [
+    Route("/", home, name="home"),
+    Route("/new-here", new_here, name="new_here"),
+]

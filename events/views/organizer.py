@@ -12,9 +12,9 @@ from starlette.routing import Route
 
 from events import expect_fields, flash, forms_attributes, ratelimit
 from events.auth import CurrentMember, current_member, login_redirect
-from events.forms import blank_form, form_from_event, parse_event_form
+from events.forms import form_from_event, parse_event_form
 from events.services import events_admin as admin
-from events.services import listings
+from events.services import form_keys, listings, suspension
 from events.services.permissions import is_organizer
 from events.tables import EventStatus, Repeat
 from events.templating import render, wants_fragment
@@ -86,20 +86,24 @@ async def new_event(request: Request) -> Response:
     member = current_member(request)
     if member is None:
         return login_redirect(request)
+    await suspension.check_club(club["suspended_at"], member.id)
     await organizer_of(request, club["id"])
     if request.method == "GET":
-        form = {**blank_form(), **expect_fields.form_of({})}
-        form["activity"] = club["activities"].split(",")[0] if club["activities"] else ""
-        form.update(forms_attributes.initial(club))  # the club's default attributes (#15)
-        return form_page(request, club=club, form=form)
+        from events.views import posting  # it builds on this module's helpers
+
+        return form_page(request, club=club, form=await posting.new_form(request, club))
     data = await form_data(request)
     values, errors, form = parse_event_form(data, club["timezone"], new=True)
     expect, expect_errors = expect_fields.parse(data)  # "What to expect" (#14)
     errors.update(expect_errors)
     form.update(expect_fields.form_of(data))
+    form[form_keys.FIELD] = form_keys.key_of(data) or form_keys.new_key()  # (#16)
     if values is None or errors:
         return form_page(request, club=club, form=form, errors=errors, status_code=422)
-    ids = await admin.create_events(club, values, member.id, expect)
+    key = form_keys.key_of(data)
+    ids, created = await form_keys.create_once(club, values, member.id, key, expect)
+    if not created:  # a double tap or a retry: the event the first one made (#16)
+        return see_other(f"/events/{ids[0]}")
     text = "Your event is posted." if len(ids) == 1 else f"Your event is posted: {len(ids)} dates."
     return flash.redirect(request, f"/events/{ids[0]}", text)
 

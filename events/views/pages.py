@@ -9,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from events import crisis
 from events.auth import current_member
 from events.parsing import path_id
-from events.services import listings, pages
-from events.settings import settings_of
+from events.services import listings, pages, suspension
+from events.services.restore import can_restore
+from events.settings import Settings, settings_of
 from events.templating import render
 
 
@@ -20,6 +22,8 @@ async def load_event(request: Request) -> dict[str, Any]:
     event = await listings.get_event(path_id(request))
     if event is None:
         raise HTTPException(404, "We couldn't find that event. It may have been removed.")
+    member = current_member(request)
+    await suspension.check_event(event["club_suspended_at"], member.id if member else None)
     return event
 
 
@@ -29,7 +33,8 @@ async def event_context(request: Request, event_id: int) -> dict[str, Any]:
     page = await pages.event_page(event_id, member.id if member else None)
     if page is None:
         raise HTTPException(404, "We couldn't find that event. It may have been removed.")
-    return page.context()
+    await suspension.check_event(page.event["club_suspended_at"], member.id if member else None)
+    return {**page.context(), "can_restore": page.can_organize and can_restore(page.event)}
 
 
 async def event_page(request: Request) -> Response:
@@ -37,7 +42,24 @@ async def event_page(request: Request) -> Response:
 
 
 async def help_page(request: Request) -> Response:
-    return render(request, "help.html", {"crisis_line": settings_of(request).crisis_line})
+    """Crisis lines for `country` (the club's, when linked from a club or event page), else
+    the instance's own country; links to the other countries' lists."""
+    settings = settings_of(request)
+    table = settings.crisis_lines
+    country, lines = crisis.lines_for(
+        table, str(request.query_params.get("country", "")), settings.crisis_country
+    )
+    others = [(code, crisis.country_name(code)) for code in sorted(table) if code != country]
+    context = {
+        "country": country,
+        "country_name": crisis.country_name(country),
+        "lines": lines,
+        "other_countries": others,
+        "help_country": country,
+        # STEADY_CRISIS_LINE, when the instance set its own: shown first.
+        "crisis_note": settings.crisis_line if settings.crisis_line != Settings.crisis_line else "",
+    }
+    return render(request, "help.html", context)
 
 
 routes = [
