@@ -269,3 +269,33 @@ async def test_change_racing_rsvps_keeps_capacity_exact(client, phones, live_ser
     assert told == attending
     assert len(await outbox_rows("cancel")) == len(attending)
     assert organizer not in told
+
+
+async def test_new_weekday_and_monthly_moves_matching_dates_and_cancels_the_rest(client) -> None:
+    await organizer_setup(client)
+    events = await weekly_series(client, count=6)
+    # Every date moves a day later; monthly from there keeps the same nth weekday.
+    first = local_day(events[0]) + timedelta(days=1)
+    sam = await going(events[0]["id"], "Sam2")
+    form = change_form(
+        events[0],
+        "monthly",
+        first_day=first.isoformat(),
+        repeat_until=(first + timedelta(days=40)).isoformat(),
+    )
+    preview = await helpers.post(client, f"/events/{events[0]['id']}/series/preview", form)
+    assert preview.status_code == 200
+    response = await helpers.post(client, f"/events/{events[0]['id']}/series", form)
+    assert response.status_code == 303
+    after = await Event.select().order_by(Event.starts_at)
+    scheduled = [local_day(e) for e in after if e["status"] == "scheduled"]
+    nth = (first.day - 1) // 7 + 1
+    assert scheduled[0] == first and scheduled[0].weekday() == first.weekday()
+    assert all(
+        d.weekday() == first.weekday() and (d.day - 1) // 7 + 1 in (nth, 5) for d in scheduled
+    )
+    assert len(scheduled) == 2
+    moved = await Event.select().where(Event.id == events[0]["id"]).first()
+    assert moved["sequence"] == 1 and local_day(moved) == first
+    assert await Rsvp.exists().where((Rsvp.member == sam) & (Rsvp.event == events[0]["id"]))
+    assert [r["recipient"] for r in await outbox_rows("update")] == [sam]
