@@ -13,6 +13,7 @@ from events.views import (
     clubs,
     dev,
     digests,
+    failed_mail,
     feeds,
     health,
     history,
@@ -26,8 +27,8 @@ from events.views import (
     reports,
     rsvps,
     series_change,
+    unsubscribe,
 )
-from events.views import mail as mail_views
 
 
 def build_routes(settings: Settings) -> list[BaseRoute]:
@@ -44,7 +45,8 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *clubs.routes,
         *reports.routes,
         *health.routes,
-        *mail_views.routes,
+        *unsubscribe.routes,
+        *failed_mail.routes,
         *digests.routes,
         *organizer.routes,
         *series_change.routes,

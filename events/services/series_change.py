@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from events.db import write_transaction
-from events.forms import local_of
-from events.services import series
-from events.services.events_admin import ATTENDING, _for_update, _notify
+from events import recurrence
+from events.db import lock_row, write_transaction
+from events.services.events_admin import ATTENDING, _notify
 from events.tables import Event, EventStatus, MailKind, Repeat, Rsvp, Series
-from events.timefmt import utcnow
+from events.timefmt import dst_problem, to_utc, utcnow
+from events.timefmt import wall_clock as local_of
 
 CHOICES = (Repeat.weekly, Repeat.biweekly, Repeat.monthly)
 CANCEL_REASON = "The series changed; this date is no longer part of it."
@@ -105,9 +105,9 @@ def parse(
         errors["repeat_until"] = "Enter the last date of the series as YYYY-MM-DD."
     if first_day and start:
         first = datetime.combine(first_day, start)
-        if series.to_utc(first, tz) <= (now or utcnow()):
+        if to_utc(first, tz) <= (now or utcnow()):
             errors["first_day"] = "Choose a date and time that are still to come."
-        elif problem := series.dst_problem(first, tz):
+        elif problem := dst_problem(first, tz):
             errors["start_time"] = (
                 "That time doesn't exist on that day (the clocks go forward)."
                 if problem == "gap"
@@ -116,15 +116,15 @@ def parse(
     if first_day and until:
         if until < first_day:
             errors["repeat_until"] = "The last date can't be before this occurrence."
-        elif until > first_day + timedelta(days=series.MAX_SERIES_DAYS):
+        elif until > first_day + timedelta(days=recurrence.MAX_SERIES_DAYS):
             errors["repeat_until"] = "A series can run for a year at most."
     if errors or repeat is None or first_day is None or start is None or until is None:
         return None, errors
     change = SeriesChange(repeat, first_day, start, until)
     duration = event["ends_at"] - event["starts_at"]
-    for moment in series.local_starts(change.first, repeat, until):
+    for moment in recurrence.local_starts(change.first, repeat, until):
         for edge in (moment, moment + duration):
-            if series.dst_problem(edge, tz):
+            if dst_problem(edge, tz):
                 day = edge.date().isoformat()
                 return None, {"start_time": f"That time doesn't work on {day} (clock change)."}
     return change, {}
@@ -177,7 +177,8 @@ def plan_for(
 ) -> Plan:
     """Match the occurrences in `rows` (this one and later, any status) to the new dates."""
     shift = change.first_day - local_of(event["starts_at"], tz).date()
-    wanted = {s.date(): s for s in series.local_starts(change.first, change.repeat, change.until)}
+    starts = recurrence.local_starts(change.first, change.repeat, change.until)
+    wanted = {s.date(): s for s in starts}
     plan = Plan()
     scheduled = [r for r in rows if r["status"] == EventStatus.scheduled.value]
     for row in scheduled:
@@ -211,7 +212,7 @@ async def apply(event: dict[str, Any], change: SeriesChange, tz: str) -> Plan:
     async with write_transaction():
         ids = [r["id"] for r in await _series_rows(event)]
         rows = (
-            await _for_update(Event.select().where(Event.id.is_in(ids)).order_by(Event.id))
+            await lock_row(Event.select().where(Event.id.is_in(ids)).order_by(Event.id))
             if ids
             else []
         )
@@ -260,11 +261,11 @@ async def apply(event: dict[str, Any], change: SeriesChange, tz: str) -> Plan:
 
 def _times(row: dict[str, Any], local_start: datetime, tz: str) -> dict[Any, Any]:
     """New start, end and RSVP deadline: the occurrence keeps its length and deadline lead."""
-    starts_at = series.to_utc(local_start, tz)
+    starts_at = to_utc(local_start, tz)
     length = row["ends_at"] - row["starts_at"]
     values: dict[Any, Any] = {
         Event.starts_at: starts_at,
-        Event.ends_at: series.to_utc(local_start + length, tz),
+        Event.ends_at: to_utc(local_start + length, tz),
     }
     if row["rsvp_deadline"] is not None:
         values[Event.rsvp_deadline] = starts_at - (row["starts_at"] - row["rsvp_deadline"])

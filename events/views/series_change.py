@@ -14,7 +14,8 @@ from events import changes, flash
 from events.services import series_change
 from events.tables import EventStatus, Series
 from events.templating import render
-from events.views.organizer import NO_STORE, form_data, organizer_event, see_other
+from events.views.organizer import NO_STORE
+from events.web import form_data, organizer_event, see_other
 
 REPEAT_LABELS = {
     "weekly": "Every week",
@@ -24,10 +25,7 @@ REPEAT_LABELS = {
 
 
 async def _changeable(request: Request) -> tuple[dict[str, Any], dict[str, Any]] | Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     if not event["series"] or event["status"] != EventStatus.scheduled.value:
         return see_other(f"/events/{event['id']}")
     row = await Series.select().where(Series.id == event["series"]).first()
