@@ -22,6 +22,8 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EVENT_GONE = "We couldn't find that event. It may have been removed."
+# For pages only their viewer should see: no cache keeps a copy.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 async def form_data(request: Request) -> dict[str, str]:

@@ -293,3 +293,11 @@ async def _series_for(current: dict[str, Any], change: SeriesChange, tz: str) ->
         )
     ).returning(Series.id)
     return int(rows[0]["id"])
+
+
+async def changeable_series(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The series row of a scheduled occurrence, else None (nothing to change from there)."""
+    if not event["series"] or event["status"] != EventStatus.scheduled.value:
+        return None
+    row: dict[str, Any] | None = await Series.select().where(Series.id == event["series"]).first()
+    return row

@@ -21,6 +21,7 @@ from events.services import clubs, copies, form_keys, listings
 from events.services import events_admin as admin
 from events.templating import render, wants_fragment
 from events.web import (
+    NO_STORE,
     event_context,
     form_data,
     load_club,
@@ -32,7 +33,6 @@ from events.web import (
 
 MESSAGE_LIMIT = (5, 3600)  # messages per event per hour
 ACTIVITY_CHOICES = listings.KNOWN_ACTIVITIES
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 # --- event form -----------------------------------------------------------------------------

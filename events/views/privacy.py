@@ -17,9 +17,8 @@ from events.forms import privacy_settings
 from events.services import accounts, privacy
 from events.settings import settings_of
 from events.templating import render
-from events.web import form_data
+from events.web import NO_STORE, form_data
 
-NO_STORE = {"Cache-Control": "no-store"}
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 

@@ -12,10 +12,8 @@ from starlette.routing import Route
 
 from events import changes, flash
 from events.services import series_change
-from events.tables import EventStatus, Series
 from events.templating import render
-from events.views.organizer import NO_STORE
-from events.web import form_data, organizer_event, see_other
+from events.web import NO_STORE, form_data, organizer_event, post, see_other
 
 REPEAT_LABELS = {
     "weekly": "Every week",
@@ -26,9 +24,7 @@ REPEAT_LABELS = {
 
 async def _changeable(request: Request) -> tuple[dict[str, Any], dict[str, Any]] | Response:
     _, event = await organizer_event(request)
-    if not event["series"] or event["status"] != EventStatus.scheduled.value:
-        return see_other(f"/events/{event['id']}")
-    row = await Series.select().where(Series.id == event["series"]).first()
+    row = await series_change.changeable_series(event)
     if row is None:
         return see_other(f"/events/{event['id']}")
     return event, row
@@ -73,7 +69,10 @@ async def change_form(request: Request) -> Response:
     return _page(request, event, series_change.form_of(event, row, event["club_timezone"]))
 
 
-async def preview(request: Request) -> Response:
+async def _posted(
+    request: Request,
+) -> tuple[dict[str, Any], dict[str, str], series_change.SeriesChange] | Response:
+    """The event, the posted form and the change it asks for; else the form again (422)."""
     found = await _changeable(request)
     if isinstance(found, Response):
         return found
@@ -82,19 +81,23 @@ async def preview(request: Request) -> Response:
     change, errors = series_change.parse(form, event, event["club_timezone"])
     if change is None:
         return _page(request, event, form, errors=errors, status_code=422)
+    return event, form, change
+
+
+async def preview(request: Request) -> Response:
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    event, form, change = posted
     plan = await series_change.preview(event, change, event["club_timezone"])
     return _page(request, event, form, plan=plan)
 
 
 async def confirm(request: Request) -> Response:
-    found = await _changeable(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
-    form = _fields(await form_data(request))
-    change, errors = series_change.parse(form, event, event["club_timezone"])
-    if change is None:
-        return _page(request, event, form, errors=errors, status_code=422)
+    posted = await _posted(request)
+    if isinstance(posted, Response):
+        return posted
+    event, _, change = posted
     plan = await series_change.apply(event, change, event["club_timezone"])
     changes.changed(everything=True)  # the series' pages, lists and feeds
     if not plan.changes_anything:
@@ -112,11 +115,6 @@ async def confirm(request: Request) -> Response:
 
 routes = [
     Route("/events/{id:int}/series", change_form, methods=["GET"], name="series_change"),
-    Route(
-        "/events/{id:int}/series/preview",
-        preview,
-        methods=["POST"],
-        name="series_change_preview",
-    ),
-    Route("/events/{id:int}/series", confirm, methods=["POST"], name="series_change_confirm"),
+    post("/events/{id:int}/series/preview", preview, name="series_change_preview"),
+    post("/events/{id:int}/series", confirm, name="series_change_confirm"),
 ]
