@@ -195,6 +195,8 @@ async def test_member_joins_is_welcomed_brings_a_guest_cancels_and_the_waitlist_
         # Jordan says yes with a guest: the last two places.
         await page.get_by_role("link", name=re.compile("Saturday hike")).first.tap()
         await page.wait_for_url(lambda u: path_of(u) == f"/events/{hike}")
+        # No place given yet: the page says so rather than "Online" for an in-person hike.
+        await expect(page.locator("dt:text-is('Where') + dd")).to_have_text("Not announced yet")
         panel = page.locator("#rsvp-panel")
         await panel.get_by_label(re.compile("^Guests")).select_option("1")
         await panel.get_by_role("button", name="I'm going").tap()
@@ -258,8 +260,9 @@ async def test_organizer_messages_attendees_checks_in_at_the_door_and_cancels(ph
         "The south lot is closed today. See you at 7."
     )
     await page.get_by_role("button", name="Send message").tap()
-    await page.get_by_text("Your message is on its way.").wait_for()
-    await expect(page.get_by_text("Your message is on its way.")).to_be_in_viewport()
+    sent = page.locator("#messages .flash[role=status]")
+    await expect(sent).to_have_text("✓Your message is on its way.")
+    await expect(sent).to_be_in_viewport()
     await page.locator(".sent-messages").get_by_text("Meet at the north lot").wait_for()
     await shot(page, "attendees-message-sent")
 
