@@ -15,7 +15,7 @@ STEADY_SHOTS=/tmp/some-dir saves light and dark screenshots of the key screens.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -294,3 +294,20 @@ async def test_organizer_messages_attendees_checks_in_at_the_door_and_cancels(ph
         assert "Meet at the north lot" in " ".join(subjects), subjects
         assert any(s.startswith("Cancelled: Sunrise hike") for s in subjects), subjects
     assert not sink.to("org@example.org")
+
+
+def test_the_newcomers_weekend_hike_is_ahead_and_on_the_weekend_at_any_hour():
+    """The first journey's data holds whatever day and hour the suite runs (every quarter hour
+    of a week; only the last quarter hour of the weekend everywhere has nothing left)."""
+    monday = datetime(2026, 12, 7, 0, 0, tzinfo=UTC)
+    skipped = 0
+    for quarter in range(7 * 24 * 4):
+        now = monday + timedelta(minutes=15 * quarter)
+        try:
+            zone, start = weekend_hike_start(now)
+        except pytest.skip.Exception:
+            skipped += 1
+            continue
+        assert start > now + timedelta(minutes=5), now
+        assert to_local(start, zone).date() in weekend(now), now
+    assert skipped <= 1
