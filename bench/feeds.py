@@ -76,7 +76,7 @@ async def render_figures(repeat: int) -> dict[str, float]:
     from events.settings import get_settings
     from events.views import feeds
 
-    scope = feeds.Scope(key="bench", filters=None)
+    selection = feeds.FeedSelection(key="bench", filters=None)
     settings = get_settings()
     figures: dict[str, list[float]] = {"probe": [], "query": [], "render": []}
     rows: list = []
@@ -86,11 +86,11 @@ async def render_figures(repeat: int) -> dict[str, float]:
         now = timefmt.utcnow()
         t0 = time.perf_counter()
         await listings.activity_names()
-        dropped = await scope.dropped_since(now)
-        fingerprint = await scope.fingerprint(now)
-        feeds.fingerprint_validators(scope, fingerprint, dropped, base_url=settings.base_url)
+        dropped = await selection.dropped_since(now)
+        fingerprint = await selection.fingerprint(now)
+        feeds.fingerprint_validators(selection, fingerprint, dropped, base_url=settings.base_url)
         t1 = time.perf_counter()
-        rows = await scope.rows(feeds._EVENT_FIELDS, now)
+        rows = await selection.rows(feeds.feed_svc.EVENT_FIELDS, now)
         t2 = time.perf_counter()
         body = feeds._render(
             rows, settings=settings, name="Steady: all events", uid="bench@localhost"

@@ -15,6 +15,7 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.gzip import DEFAULT_EXCLUDED_CONTENT_TYPES, GZipMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from events.access import LoginRequired, login_required
 from events.auth import SessionBackend
 from events.csrf import CrossOriginProtection
 from events.db import ReusingSQLiteEngine
@@ -90,7 +91,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         debug=False,
         routes=build_routes(settings),
         middleware=middleware,
-        exception_handlers={HTTPException: http_exception, 500: server_error},
+        exception_handlers={
+            HTTPException: http_exception,
+            LoginRequired: login_required,
+            500: server_error,
+        },
         lifespan=lifespan,
         max_body_size=MAX_BODY,
     )

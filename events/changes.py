@@ -2,8 +2,8 @@
 
 A service calls `changed(...)` once its transaction has committed; the page cache
 (events/pagecache.py) records those calls for the request being served and, before the
-response leaves, drops the matching pages in this process and publishes the scopes on a Redis
-channel for every other web process. A page the cache keeps is tagged with the scopes it shows:
+response leaves, drops the matching pages in this process and publishes the tags on a Redis
+channel for every other web process. A page the cache keeps carries the tags of what it shows:
 
 - `event:<id>`: one event's page and feed;
 - `club:<id>`: a club's page (declared by the view with `depends_on`);
@@ -11,7 +11,8 @@ channel for every other web process. A page the cache keeps is tagged with the s
   every page whose dependencies are not known;
 - `*`: everything (the answer whenever a change is not described more precisely).
 
-Code that changes data outside a request (tests' data builders, scripts) calls `announce`.
+Outside a request (scripts, tests' data builders) every `write_transaction()` that commits
+drops everything in this process's page stores and tells the other processes (`committed`).
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ _depends: ContextVar[set[str] | None] = ContextVar("steady_depends", default=Non
 
 class Invalidated(Protocol):
     origin: str
+    redis: Any
 
-    def invalidate(self, scopes: frozenset[str]) -> None: ...
+    def invalidate(self, tags: frozenset[str]) -> None: ...
 
 
 # Every page store in this process: a change made here is applied to all of them at once.
@@ -50,15 +52,15 @@ def register(store: Invalidated) -> None:
     _local.add(store)
 
 
-def scopes_for(
+def tags_for(
     *, event_id: int | None = None, club_id: int | None = None, listings: bool = True
 ) -> set[str]:
-    scopes = {LISTINGS} if listings else set()
+    tags = {LISTINGS} if listings else set()
     if event_id is not None:
-        scopes.add(f"event:{int(event_id)}")
+        tags.add(f"event:{int(event_id)}")
     if club_id is not None:
-        scopes.add(f"club:{int(club_id)}")
-    return scopes
+        tags.add(f"club:{int(club_id)}")
+    return tags
 
 
 def changed(
@@ -76,14 +78,14 @@ def changed(
     if everything:
         recorded.add(EVERYTHING)
     else:
-        recorded |= scopes_for(event_id=event_id, club_id=club_id, listings=listings)
+        recorded |= tags_for(event_id=event_id, club_id=club_id, listings=listings)
 
 
 def depends_on(*, club_id: int | None = None, event_id: int | None = None) -> None:
     """Declare, while rendering a page, which data it shows beyond what its path says."""
     deps = _depends.get()
     if deps is not None:
-        deps |= scopes_for(event_id=event_id, club_id=club_id, listings=False)
+        deps |= tags_for(event_id=event_id, club_id=club_id, listings=False)
 
 
 def start_recording() -> tuple[set[str], Any]:
@@ -111,32 +113,48 @@ def channel(redis: Any) -> str:
     return f"{CHANNEL}:{kwargs.get('db', 0)}"
 
 
-def message(scopes: Iterable[str], origin: str) -> bytes:
-    return json.dumps({"origin": origin, "scopes": sorted(scopes)}).encode()
+def message(tags: Iterable[str], origin: str) -> bytes:
+    return json.dumps({"origin": origin, "tags": sorted(tags)}).encode()
 
 
 def parse(data: bytes | str) -> tuple[str, frozenset[str]]:
-    """(origin, scopes) of a published message; anything unreadable means everything."""
+    """(origin, tags) of a published message; anything unreadable means everything."""
     try:
         body = json.loads(data)
-        return str(body["origin"]), frozenset(str(s) for s in body["scopes"])
+        return str(body["origin"]), frozenset(str(s) for s in body["tags"])
     except (ValueError, KeyError, TypeError):
         return "", frozenset({EVERYTHING})
 
 
-async def publish(redis: Any, scopes: Iterable[str], origin: str) -> None:
+async def publish(redis: Any, tags: Iterable[str], origin: str) -> None:
     if redis is None:
         return
     try:
-        await redis.publish(channel(redis), message(scopes, origin))
+        await redis.publish(channel(redis), message(tags, origin))
     except Exception as exc:  # noqa: BLE001 - other processes' entries still expire by age
         log.warning("page change not published: %s", exc)
 
 
-async def announce(redis: Any, scopes: Iterable[str] = (EVERYTHING,)) -> None:
+async def committed() -> None:
+    """A write transaction committed. In a request the page cache applies what the services
+    recorded when the response leaves; outside one, nothing more precise is known: every page
+    store of this process drops everything now, and the other processes hear of it."""
+    if _recorded.get() is not None:
+        return
+    stores = list(_local)
+    if not stores:
+        return  # no web app in this process (a worker): no page kept here
+    everything = frozenset({EVERYTHING})
+    for store in stores:
+        store.invalidate(everything)
+    redis = next((s.redis for s in stores if s.redis is not None), None)
+    await publish(redis, everything, PROCESS_ORIGIN)
+
+
+async def announce(redis: Any, tags: Iterable[str] = (EVERYTHING,)) -> None:
     """Data changed outside a request: drop the pages in every store of this process now, and
     tell the other processes."""
-    frozen = frozenset(scopes)
+    frozen = frozenset(tags)
     for store in list(_local):
         store.invalidate(frozen)
     await publish(redis, frozen, PROCESS_ORIGIN)

@@ -22,7 +22,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # POSTs that prove themselves with a signed token in the URL and come from mail providers,
-# cross-site and without cookies: RFC 8058 one-click unsubscribe (events/views/mail.py).
+# cross-site and without cookies: RFC 8058 one-click unsubscribe (events/views/unsubscribe.py).
 CSRF_EXEMPT_PREFIXES = ("/unsubscribe/",)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FIRST_PARTY_SITES = frozenset({"same-origin", "none"})

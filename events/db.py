@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -13,7 +13,10 @@ import aiosqlite
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
+
+from events import changes
 
 # Opt-in statement log (tests and benches): the engines append every statement they send.
 _statement_log: ContextVar[list[str] | None] = ContextVar("steady_statement_log", default=None)
@@ -37,18 +40,38 @@ def record_statements() -> Iterator[list[str]]:
         _statement_log.reset(token)
 
 
-def write_transaction() -> Any:
-    """A transaction that takes the write lock up front.
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[Any]:
+    """A transaction that takes the write lock up front, and tells the page cache once it
+    has committed (`changes.committed`).
 
     On SQLite that is BEGIN IMMEDIATE: concurrent writers queue on the busy timeout instead of
     failing with "database is locked" half-way through. On PostgreSQL a plain transaction;
-    row locks (SELECT ... FOR UPDATE, or a conditional UPDATE) serialize what must be serial.
+    row locks (`lock_row`, or a conditional UPDATE) serialize what must be serial.
     """
     engine = engine_finder()
     if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    assert engine is not None, "piccolo_conf.py names no engine"
-    return engine.transaction()
+        transaction = engine.transaction(transaction_type=TransactionType.immediate)
+    else:
+        assert engine is not None, "piccolo_conf.py names no engine"
+        transaction = engine.transaction()
+    async with transaction as running:
+        yield running
+    await changes.committed()
+
+
+def is_postgres() -> bool:
+    return isinstance(engine_finder(), PostgresEngine)
+
+
+def lock_row(query: Select[Any]) -> Select[Any]:
+    """`query`, holding each row it reads until the write transaction ends, so that a check
+    and the write it allows run one at a time per row (places left, the last organizer).
+
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE; inserts that only reference the row (an RSVP or
+    outbox row's foreign key) don't wait for it. SQLite: `query` as it is, since
+    `write_transaction()` began with BEGIN IMMEDIATE: this transaction is the only writer."""
+    return query.lock_rows("NO KEY UPDATE") if is_postgres() else query
 
 
 def is_unique_violation(exc: BaseException) -> bool:
@@ -71,7 +94,27 @@ class _Writer:
         self.connection: Any = None
 
 
-class KeptWriterTransaction(SQLiteTransaction):
+class _NotedTransaction:
+    """BEGIN, COMMIT and ROLLBACK reported to `record_statements()` like every other statement
+    (mixed in before one of Piccolo's transaction classes)."""
+
+    def _begin_text(self) -> str:
+        return "BEGIN"
+
+    async def begin(self) -> None:
+        _note_querystring(self._begin_text())
+        await super().begin()  # type: ignore[misc]
+
+    async def commit(self) -> None:
+        _note_querystring("COMMIT")
+        await super().commit()  # type: ignore[misc]
+
+    async def rollback(self) -> None:
+        _note_querystring("ROLLBACK")
+        await super().rollback()  # type: ignore[misc]
+
+
+class KeptWriterTransaction(_NotedTransaction, SQLiteTransaction):
     """IMMEDIATE and EXCLUSIVE transactions run on the engine's kept writer connection, one at a
     time per event loop; deferred ones keep Piccolo's connection per transaction."""
 
@@ -106,17 +149,8 @@ class KeptWriterTransaction(SQLiteTransaction):
             await self.engine._give_back_writer(self.connection)
         return exception is None
 
-    async def begin(self) -> None:
-        _note_querystring(f"BEGIN {self.transaction_type.value}")
-        await super().begin()
-
-    async def commit(self) -> None:
-        _note_querystring("COMMIT")
-        await super().commit()
-
-    async def rollback(self) -> None:
-        _note_querystring("ROLLBACK")
-        await super().rollback()
+    def _begin_text(self) -> str:
+        return f"BEGIN {self.transaction_type.value}"
 
 
 class ReusingSQLiteEngine(SQLiteEngine):
@@ -249,18 +283,8 @@ class ReusingSQLiteEngine(SQLiteEngine):
                 writer.connection = None
 
 
-class CountedPostgresTransaction(PostgresTransaction):
-    async def begin(self) -> None:
-        _note_querystring("BEGIN")
-        await super().begin()
-
-    async def commit(self) -> None:
-        _note_querystring("COMMIT")
-        await super().commit()
-
-    async def rollback(self) -> None:
-        _note_querystring("ROLLBACK")
-        await super().rollback()
+class CountedPostgresTransaction(_NotedTransaction, PostgresTransaction):
+    pass
 
 
 class CountedPostgresEngine(PostgresEngine):

@@ -15,6 +15,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import RedirectResponse, Response
 
 from events.settings import settings_of
+from events.signed_cookies import set_signed
 from events.tokens import tokens_of
 
 FLASH_COOKIE = "steady_flash"
@@ -26,16 +27,7 @@ PURPOSE = "flash"
 def flash(request: HTTPConnection, response: Response, text: str) -> Response:
     """Show `text` once on the next page this browser loads."""
     raw = " ".join(text.split())[:MAX_TEXT]
-    body = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-    response.set_cookie(
-        FLASH_COOKIE,
-        tokens_of(request).make_link_token(PURPOSE, body),
-        max_age=MAX_AGE,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=settings_of(request).secure_cookies,
-    )
+    set_signed(request, response, FLASH_COOKIE, raw, purpose=PURPOSE, max_age=MAX_AGE)
     return response
 
 

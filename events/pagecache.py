@@ -8,10 +8,10 @@ a strong ETag, and serves it again (or a 304 for a matching `If-None-Match`) wit
 Redis or the database.
 
 Entries are tagged with the data they show (events/changes.py). After a request that changed
-data, the scopes its services reported are dropped in this process before the response
+data, the tags its services reported are dropped in this process before the response
 leaves, and published on a Redis channel that every web process listens to; a request that
 changed nothing (a 4xx, a failed login) drops nothing. A successful write that reported no
-scope drops everything. While a process is not subscribed (Redis away, reconnecting) it
+tag drops everything. While a process is not subscribed (Redis away, reconnecting) it
 neither serves nor keeps pages, and it starts empty on every (re)subscription, so a missed
 message can't leave a stale page behind. Entries also expire after `max_age` seconds, which
 bounds how stale a time-dependent page ("upcoming", "RSVPs closed") can get.
@@ -101,7 +101,7 @@ def _personal(cookie_header: bytes) -> bool:
 
 
 def page_tags(path: str, declared: set[str]) -> frozenset[str]:
-    """The scopes a page shows: what its view declared, else what its path says."""
+    """The tags a page shows: what its view declared, else what its path says."""
     if declared:
         return frozenset(declared)
     if path in STATIC_PAGES:
@@ -217,8 +217,8 @@ class PageStore:
         if since_epoch != self.epoch:
             if not self.drops or self.drops[0][0] > since_epoch + 1:
                 return False  # too many drops since: the log doesn't reach back that far
-            for number, scopes in self.drops:
-                if number > since_epoch and self._drops(entry, scopes):
+            for number, tags in self.drops:
+                if number > since_epoch and self._drops(entry, tags):
                     return False
         self._remove(key)
         self.entries[key] = entry
@@ -237,21 +237,21 @@ class PageStore:
         self.size = 0
 
     @staticmethod
-    def _drops(entry: Entry, scopes: frozenset[str]) -> bool:
-        return changes.EVERYTHING in scopes or not entry.tags.isdisjoint(scopes)
+    def _drops(entry: Entry, tags: frozenset[str]) -> bool:
+        return changes.EVERYTHING in tags or not entry.tags.isdisjoint(tags)
 
-    def invalidate(self, scopes: frozenset[str]) -> None:
+    def invalidate(self, tags: frozenset[str]) -> None:
         self.epoch += 1
-        self.drops.append((self.epoch, scopes))
-        if changes.EVERYTHING in scopes:
+        self.drops.append((self.epoch, tags))
+        if changes.EVERYTHING in tags:
             self.clear()
             return
-        for key in [k for k, e in self.entries.items() if not e.tags.isdisjoint(scopes)]:
+        for key in [k for k, e in self.entries.items() if not e.tags.isdisjoint(tags)]:
             self._remove(key)
 
-    async def changed(self, scopes: set[str]) -> None:
+    async def changed(self, tags: set[str]) -> None:
         """This process changed data: drop here at once, then tell the others."""
-        frozen = frozenset(scopes)
+        frozen = frozenset(tags)
         self.invalidate(frozen)
         await changes.publish(self.redis, frozen, self.origin)
 
@@ -288,9 +288,9 @@ class PageStore:
                         self._subscribed.set()
                         pause = 0.1
                     elif message["type"] == "message":
-                        origin, scopes = changes.parse(message["data"])
+                        origin, tags = changes.parse(message["data"])
                         if origin not in (self.origin, changes.PROCESS_ORIGIN):
-                            self.invalidate(scopes)
+                            self.invalidate(tags)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - Redis away: serve uncached, retry
@@ -455,17 +455,17 @@ class PageCache:
 
         async def tell() -> None:
             nonlocal told_once
-            scopes = recorded - told
+            tags = recorded - told
             # Nothing reported: a success (or a failure we can't read) may have changed
             # anything; a refusal (4xx) changed nothing.
             # 503: the app says it did not do it (the database was too busy), try again.
             refused = status is not None and (400 <= status < 500 or status == 503)
             if not told_once and not recorded and not refused and scope["path"] not in QUIET_WRITES:
-                scopes = {changes.EVERYTHING}
+                tags = {changes.EVERYTHING}
             told_once = True
-            told.update(scopes)
-            if scopes:
-                await self.store.changed(scopes)
+            told.update(tags)
+            if tags:
+                await self.store.changed(tags)
 
         async def capture(message: Message) -> None:
             nonlocal status

@@ -13,6 +13,7 @@ from events.views import (
     clubs,
     dev,
     digests,
+    failed_mail,
     feeds,
     health,
     history,
@@ -25,8 +26,8 @@ from events.views import (
     privacy,
     reports,
     rsvps,
+    unsubscribe,
 )
-from events.views import mail as mail_views
 
 
 def build_routes(settings: Settings) -> list[BaseRoute]:
@@ -43,7 +44,8 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *clubs.routes,
         *reports.routes,
         *health.routes,
-        *mail_views.routes,
+        *unsubscribe.routes,
+        *failed_mail.routes,
         *digests.routes,
         *organizer.routes,
         *posting.routes,

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from events.auth import safe_next
 from events.settings import settings_of
+from events.signed_cookies import set_signed
 from events.tokens import tokens_of
 
 SIGNUP_COOKIE = "steady_signup"
@@ -23,15 +24,8 @@ PURPOSE = "signup-pending"
 
 def remember(request: HTTPConnection, response: Response, email: str, next_path: str) -> None:
     body = json.dumps({"e": email, "n": next_path}, separators=(",", ":"))
-    value = base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
-    response.set_cookie(
-        SIGNUP_COOKIE,
-        tokens_of(request).make_link_token(PURPOSE, value),
-        max_age=MAX_AGE,
-        path="/signup",
-        httponly=True,
-        samesite="lax",
-        secure=settings_of(request).secure_cookies,
+    set_signed(
+        request, response, SIGNUP_COOKIE, body, purpose=PURPOSE, max_age=MAX_AGE, path="/signup"
     )
 
 

@@ -58,6 +58,8 @@ CLUB_KIND_LABELS = {
 
 
 class Role(str, Enum):
+    """A member's place in a club: organizers run it and its events."""
+
     member = "member"
     organizer = "organizer"
 
@@ -71,30 +73,10 @@ class Visibility(str, Enum):
 
 
 class EventStatus(str, Enum):
+    """A cancelled event is kept, so calendars and attendees hear that it is off."""
+
     scheduled = "scheduled"
     cancelled = "cancelled"
-
-
-class Repeat(str, Enum):
-    none = "none"
-    weekly = "weekly"
-    biweekly = "biweekly"
-    monthly = "monthly"
-
-
-class RsvpStatus(str, Enum):
-    going = "going"
-    waitlisted = "waitlisted"
-    not_going = "not_going"
-
-
-class OutboxState(str, Enum):
-    pending = "pending"
-    sending = "sending"
-    sent = "sent"
-    failed = "failed"
-    # Not sent on purpose: what it was about changed before it went out (reason in last_error).
-    skipped = "skipped"
 
 
 class MailKind(str, Enum):
@@ -212,6 +194,15 @@ class Membership(Table):
     organizer_mail = Varchar(length=10, choices=OrganizerMail, default=OrganizerMail.none.value)
 
 
+class Repeat(str, Enum):
+    """How a series repeats: the same weekday, or the same nth weekday of each month."""
+
+    none = "none"
+    weekly = "weekly"
+    biweekly = "biweekly"
+    monthly = "monthly"
+
+
 class Series(Table):
     """A repeating event: each occurrence is its own Event row pointing here."""
 
@@ -275,6 +266,14 @@ class Event(Table):
     link_for_in_person = Boolean(default=False)
     # Set when an organizer brings a cancelled event back ("Back on"); cleared on a new cancel.
     restored_at = Timestamptz(null=True, default=None)
+
+
+class RsvpStatus(str, Enum):
+    """A member's answer: a place, a place in line for one, or no."""
+
+    going = "going"
+    waitlisted = "waitlisted"
+    not_going = "not_going"
 
 
 class Rsvp(Table):
@@ -344,6 +343,17 @@ class Report(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     # An organizer passed it on to the instance's stewards.
     escalated_at = Timestamptz(null=True, default=None)
+
+
+class OutboxState(str, Enum):
+    """Where a mail is on its way: written, being sent, sent, given up, or not needed."""
+
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    # Not sent on purpose: what it was about changed before it went out (reason in last_error).
+    skipped = "skipped"
 
 
 class Outbox(Table):

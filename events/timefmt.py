@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import lru_cache
+from typing import overload
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 
@@ -59,10 +60,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
+def as_utc(moment: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC time; a naive one is UTC already (SQLite returns those)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def to_local(moment: datetime, tz: str) -> datetime:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(zone(tz))
+    return as_utc(moment).astimezone(zone(tz))
 
 
 def _clock(moment: datetime) -> str:
@@ -88,18 +98,33 @@ def format_time(moment: datetime, tz: str) -> str:
     return f"{_clock(local)} {local.strftime('%Z')}"
 
 
+def to_utc(local: datetime, tz: str) -> datetime:
+    """A naive wall-clock time in `tz` as an aware UTC time."""
+    return local.replace(tzinfo=zone(tz)).astimezone(UTC)
+
+
+def wall_clock(moment: datetime, tz: str) -> datetime:
+    """A stored UTC time as a naive wall-clock time in `tz`."""
+    return to_local(moment, tz).replace(tzinfo=None)
+
+
+def dst_problem(local: datetime, tz: str) -> str | None:
+    """'gap' when the wall-clock time does not exist in `tz` (clocks spring forward past it),
+    'ambiguous' when it happens twice (clocks fall back), else None."""
+    tzinfo = zone(tz)
+    early = local.replace(tzinfo=tzinfo, fold=0)
+    if early.astimezone(UTC).astimezone(tzinfo).replace(tzinfo=None) != local:
+        return "gap"
+    if early.utcoffset() != local.replace(tzinfo=tzinfo, fold=1).utcoffset():
+        return "ambiguous"
+    return None
+
+
 def iso_local(moment: datetime | None, tz: str) -> str:
     """Value for an <input type=datetime-local>."""
     if moment is None:
         return ""
     return to_local(moment, tz).strftime("%Y-%m-%dT%H:%M")
-
-
-def parse_date(text: str | None) -> date | None:
-    """An ISO date, or None for empty; raises ValueError for anything else."""
-    if not text:
-        return None
-    return date.fromisoformat(text.strip())
 
 
 ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}

@@ -31,7 +31,7 @@ from piccolo.engine import engine_finder  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 
 from events.app import create_app  # noqa: E402
-from events.mailer import SmtpTransport  # noqa: E402
+from events.mail_transport import SmtpTransport  # noqa: E402
 from events.settings import get_settings  # noqa: E402
 from tests import helpers, workers_support  # noqa: E402
 from tests.servers import free_port, wait_until_serving  # noqa: E402

@@ -1,4 +1,7 @@
-"""Shared test helpers: data builders, logging in, form posts as a browser sends them."""
+"""Shared test helpers: data builders, logging in, form posts as a browser sends them.
+
+Builders write in `write_transaction()`, as the services do: its commit tells the page cache
+(every page kept in this process drops, and the other processes hear of it)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from piccolo_api.session_auth.tables import SessionsBase
 
 from events import passwords
 from events.auth import SESSION_COOKIE
+from events.db import write_transaction
 from events.redis_conn import redis_client
 from events.settings import get_settings
 from events.tables import ALL_TABLES, Club, Event, Membership, Role
@@ -31,11 +35,12 @@ feed_token = TOKENS.feed_token
 async def truncate_all() -> None:
     engine = engine_finder()
     tables = [t._meta.tablename for t in reversed(ALL_TABLES)] + ["sessions"]
-    if isinstance(engine, PostgresEngine):
-        await engine.run_ddl(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-    else:
-        for table in tables:
-            await engine.run_ddl(f"DELETE FROM {table}")
+    async with write_transaction():
+        if isinstance(engine, PostgresEngine):
+            await engine.run_ddl(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                await engine.run_ddl(f"DELETE FROM {table}")
 
 
 async def flush_redis() -> None:
@@ -44,7 +49,6 @@ async def flush_redis() -> None:
         await redis.flushdb()
     finally:
         await redis.aclose()
-    await data_changed()  # the tables were emptied too: no page kept from before is true now
 
 
 async def make_member(
@@ -71,15 +75,15 @@ async def make_club(
     organizer: int | None = None,
     **fields: Any,
 ) -> int:
-    rows = await Club.insert(
-        Club(slug=slug, name=name, timezone=timezone, activities="hiking", **fields)
-    ).returning(Club.id)
-    club_id = int(rows[0]["id"])
-    if organizer is not None:
-        await Membership.insert(
-            Membership(member=organizer, club=club_id, role=Role.organizer.value)
-        )
-    await data_changed()
+    async with write_transaction():
+        rows = await Club.insert(
+            Club(slug=slug, name=name, timezone=timezone, activities="hiking", **fields)
+        ).returning(Club.id)
+        club_id = int(rows[0]["id"])
+        if organizer is not None:
+            await Membership.insert(
+                Membership(member=organizer, club=club_id, role=Role.organizer.value)
+            )
     return club_id
 
 
@@ -92,16 +96,16 @@ async def make_event(
 ) -> int:
     start = starts_at or (utcnow() + timedelta(days=3)).replace(second=0, microsecond=0)
     fields.setdefault("activity", "hiking")
-    rows = await Event.insert(
-        Event(
-            club=club,
-            title=title,
-            starts_at=start,
-            ends_at=start + timedelta(hours=hours),
-            **fields,
-        )
-    ).returning(Event.id)
-    await data_changed()
+    async with write_transaction():
+        rows = await Event.insert(
+            Event(
+                club=club,
+                title=title,
+                starts_at=start,
+                ends_at=start + timedelta(hours=hours),
+                **fields,
+            )
+        ).returning(Event.id)
     return int(rows[0]["id"])
 
 
@@ -128,10 +132,9 @@ async def post(
     return await client.post(url, data=dict(data or {}), headers=headers, **kwargs)
 
 
-async def data_changed() -> None:
-    """Tell the page cache that data changed behind the app's back (rows a builder inserted
-    directly): every page drops in this process at once and in the other processes when the
-    message reaches them. In the product the services report their own changes."""
+async def drop_kept_pages() -> None:
+    """Empty the page cache (for tests of the cache itself, or of what an uncached request
+    costs): every page drops in this process at once, in the others when they hear of it."""
     from events.changes import announce
 
     redis = redis_client(get_settings().redis_url or "")

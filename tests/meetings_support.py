@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import jsonschema
 from referencing import Registry, Resource
 
-from events.services.series import to_utc
+from events.db import write_transaction
 from events.tables import Event, Repeat, Series
-from events.timefmt import to_local, utcnow
+from events.timefmt import to_local, to_utc, utcnow
 from tests import helpers
 
 SCHEMA_DIR = Path(__file__).parent / "meeting_guide"
@@ -79,27 +79,27 @@ async def make_weekly(
     step = timedelta(days={Repeat.weekly: 7, Repeat.biweekly: 14, Repeat.monthly: 28}[repeat])
     days = [start_day + i * step for i in range(weeks)]
     days += [d + timedelta(days=offset) for d in days for offset in extra_days]
-    rows = await Series.insert(
-        Series(club=club, repeat=repeat.value, repeat_until=max(days))
-    ).returning(Series.id)
-    series_id = int(rows[0]["id"])
-    fields.setdefault("activity", "meeting")
-    ids = []
-    for day in sorted(days):
-        local = datetime.combine(day, at)
-        start = to_utc(local, tz)
-        inserted = await Event.insert(
-            Event(
-                club=club,
-                series=series_id,
-                title=title,
-                starts_at=start,
-                ends_at=to_utc(local + timedelta(hours=hours), tz),
-                **fields,
-            )
-        ).returning(Event.id)
-        ids.append(int(inserted[0]["id"]))
-    await helpers.data_changed()
+    async with write_transaction():  # its commit tells the page cache
+        rows = await Series.insert(
+            Series(club=club, repeat=repeat.value, repeat_until=max(days))
+        ).returning(Series.id)
+        series_id = int(rows[0]["id"])
+        fields.setdefault("activity", "meeting")
+        ids = []
+        for day in sorted(days):
+            local = datetime.combine(day, at)
+            start = to_utc(local, tz)
+            inserted = await Event.insert(
+                Event(
+                    club=club,
+                    series=series_id,
+                    title=title,
+                    starts_at=start,
+                    ends_at=to_utc(local + timedelta(hours=hours), tz),
+                    **fields,
+                )
+            ).returning(Event.id)
+            ids.append(int(inserted[0]["id"]))
     return series_id, ids
 
 

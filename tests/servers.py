@@ -16,20 +16,24 @@ def free_port() -> int:
 
 
 def wait_until_serving(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    """Poll /healthz until the server answers at all (200, or 503 without Redis).
+    """Poll /healthz until the server answers (200, or 503 when Redis or the database is away).
 
     Waits for the condition with a deadline rather than for a fixed moment: on a busy machine
-    start-up takes several seconds. Fails at once if the process died.
+    start-up takes several seconds. Fails at once if the process died or answers anything else
+    (a 500 will not get better by asking again).
     """
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"steady web exited with {proc.returncode} before serving")
         try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code in (200, 503):
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
+            health = httpx.get(f"{url}/healthz", timeout=2)
+        except httpx.HTTPError:  # not listening yet
+            time.sleep(0.1)
+            continue
+        if health.status_code in (200, 503):
+            return
+        proc.kill()
+        raise RuntimeError(f"/healthz answered {health.status_code}: {health.text[:500]}")
     proc.kill()
     raise RuntimeError(f"steady web did not answer on {url} within {seconds:.0f} s")

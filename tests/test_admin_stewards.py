@@ -15,7 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 from piccolo_api.session_auth.tables import SessionsBase
 
-from events.mailer import SmtpTransport
+from events.mail_transport import SmtpTransport
 from events.services import delivery, rsvps
 from events.tables import Club, Member, Membership, Outbox, Report, Rsvp, StewardAction
 from events.timefmt import utcnow

@@ -7,10 +7,9 @@ from pathlib import Path
 
 from events import attributes
 from events.attributes import Attendance
-from events.forms import EventValues
+from events.forms.event import EventValues
 from events.services import events_admin
-from events.services.series import Repeat
-from events.tables import Club, ClubKind, Event
+from events.tables import Club, ClubKind, Event, Repeat
 from tests import helpers
 
 SCHEMA = json.loads(

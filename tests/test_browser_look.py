@@ -15,7 +15,7 @@ from playwright.async_api import expect
 
 from events.services.home import weekend
 from events.services.seed import MEMBER_EMAIL, ORGANIZER_EMAIL, seed_demo
-from events.services.series import to_utc
+from events.timefmt import to_utc
 from events.tables import Club, Event, Member
 from events.timefmt import utcnow
 from tests import helpers

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from arq.connections import ArqRedis
 
-from events.mailer import SmtpTransport
+from events.mail_transport import SmtpTransport
 from events.redis_conn import arq_pool
 from events.services import clubs, rsvps
 from events.settings import get_settings

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 import time_machine
 
+from events.db import write_transaction
 from events.tables import Event, Rsvp
 from tests import helpers
 from tests.feeds_support import all_parsers_agree, with_icalendar
@@ -153,24 +154,24 @@ async def test_cancelled_and_moved_events(client) -> None:
         before = await client.get("/clubs/trail-club/calendar.ics")
     with time_machine.travel(NOW + timedelta(days=1), tick=False):
         now = datetime.now(UTC)
-        await Event.update(
-            {
-                Event.starts_at: start + timedelta(days=1),
-                Event.ends_at: start + timedelta(days=1, hours=2),
-                Event.sequence: 1,
-                Event.updated_at: now,
-            }
-        ).where(Event.id == moved)
-        await Event.update(
-            {
-                Event.status: "cancelled",
-                Event.cancelled_at: now,
-                Event.cancel_reason: "Snow",
-                Event.sequence: 1,
-                Event.updated_at: now,
-            }
-        ).where(Event.id == cancelled)
-        await helpers.data_changed()
+        async with write_transaction():
+            await Event.update(
+                {
+                    Event.starts_at: start + timedelta(days=1),
+                    Event.ends_at: start + timedelta(days=1, hours=2),
+                    Event.sequence: 1,
+                    Event.updated_at: now,
+                }
+            ).where(Event.id == moved)
+            await Event.update(
+                {
+                    Event.status: "cancelled",
+                    Event.cancelled_at: now,
+                    Event.cancel_reason: "Snow",
+                    Event.sequence: 1,
+                    Event.updated_at: now,
+                }
+            ).where(Event.id == cancelled)
         after = await client.get("/clubs/trail-club/calendar.ics")
         single = await client.get(f"/events/{cancelled}.ics")
     assert before.headers["etag"] != after.headers["etag"]

@@ -9,6 +9,7 @@ from urllib.parse import unquote
 import icalendar
 from bs4 import BeautifulSoup
 
+from events.db import write_transaction
 from events.tables import Event, Member, Rsvp
 from tests import helpers
 from tests.feeds_support import all_parsers_agree
@@ -42,10 +43,10 @@ async def test_304_on_etag_and_on_date_and_200_after_a_change(client) -> None:
 
     later = datetime.now(UTC) + timedelta(minutes=5)
     before = await client.get("/calendar.ics")
-    await Event.update(
-        {Event.title: "Hike (new trail)", Event.sequence: 1, Event.updated_at: later}
-    ).where(Event.id == event_id)
-    await helpers.data_changed()
+    async with write_transaction():
+        await Event.update(
+            {Event.title: "Hike (new trail)", Event.sequence: 1, Event.updated_at: later}
+        ).where(Event.id == event_id)
     after = await client.get(
         "/calendar.ics",
         headers={

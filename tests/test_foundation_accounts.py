@@ -81,7 +81,7 @@ async def test_only_the_newest_confirmation_link_works(client):
         ("password", "short", "at least 10 characters"),
         ("email", "not-an-email", "email address"),
         ("display_name", "   ", "display name"),
-        ("display_name", "x" * 61, "under 60"),
+        ("display_name", "x" * 61, "to 60 characters"),
     ],
 )
 async def test_signup_bad_input_shows_the_form_again_with_the_reason(client, field, value, message):

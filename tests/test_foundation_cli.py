@@ -98,12 +98,14 @@ def test_steady_dev_starts_everything_and_stops_on_ctrl_c(tmp_path):
         while time.monotonic() < deadline:
             try:
                 health = httpx.get(f"{url}/healthz", timeout=2)
-                if health.status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
+            except httpx.HTTPError:  # not listening yet
+                time.sleep(0.3)
+                continue
+            if health.status_code != 503:  # 503: Redis or the database not up yet
+                break
             time.sleep(0.3)
-        assert health is not None and health.json() == {"db": "ok", "redis": "ok"}
+        assert health is not None and health.status_code == 200, health and health.text[:500]
+        assert health.json() == {"db": "ok", "redis": "ok"}
         home = httpx.get(url, timeout=5)
         assert "Summit hike" in home.text
         assert (tmp_path / "steady.sqlite3").exists()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 import time_machine
 from bs4 import BeautifulSoup
 
+from events.db import write_transaction
 from events.services import meetings
 from events.settings import get_settings, load_settings
 from events.tables import Event, EventStatus, Repeat
@@ -156,20 +157,20 @@ async def test_a_paused_series_is_inactive_and_a_finished_one_is_gone(client) ->
     _, paused = await make_weekly(club, "Paused for the summer", location="Hall", weeks=8)
     _, ended = await make_weekly(club, "Wound down", location="Hall", weeks=3)
     # Paused: the next four weeks cancelled, later ones still on.
-    await Event.update({Event.status: EventStatus.cancelled.value}).where(
-        Event.id.is_in(paused[:4] + ended)
-    )
-    await helpers.data_changed()
+    async with write_transaction():
+        await Event.update({Event.status: EventStatus.cancelled.value}).where(
+            Event.id.is_in(paused[:4] + ended)
+        )
     entries = (await client.get("/meetings.json")).json()
     validate_feed(entries)
     assert [e["name"] for e in entries] == ["Paused for the summer"]
     assert entries[0]["attendance_option"] == "inactive"
     assert entries[0]["types"] == ["TC"]
     # An organizer can also mark the series inactive outright.
-    await Event.update(
-        {Event.status: EventStatus.scheduled.value, Event.attendance: "inactive"}, force=True
-    )
-    await helpers.data_changed()
+    async with write_transaction():
+        await Event.update(
+            {Event.status: EventStatus.scheduled.value, Event.attendance: "inactive"}, force=True
+        )
     entries = (await client.get("/meetings.json")).json()
     assert [e["attendance_option"] for e in entries] == ["inactive", "inactive"]
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from bs4 import BeautifulSoup
 
-from events.services.series import nth_weekday
+from events.recurrence import nth_weekday
 from events.tables import Event, EventStatus, Outbox, Rsvp, RsvpStatus, Series
 from events.timefmt import to_local, utcnow
 from tests import helpers

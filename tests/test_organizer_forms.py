@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from events.forms import parse_event_form
-from events.services.series import nth_weekday
+from events.forms.event import parse
+from events.recurrence import nth_weekday
 from events.tables import Repeat
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
@@ -35,7 +35,7 @@ def form(**fields: str) -> dict[str, str]:
 
 
 def errors_for(tz: str = "America/Denver", new: bool = True, **fields: str) -> dict[str, str]:
-    _, errors, _ = parse_event_form(form(**fields), tz, new=new, now=NOW)
+    _, errors = parse(form(**fields), tz, new=new, now=NOW)
     return errors
 
 
@@ -45,7 +45,7 @@ def at(day: date | None, clock: str) -> str:
 
 
 def test_valid_form_gives_values() -> None:
-    values, errors, _ = parse_event_form(
+    values, errors = parse(
         form(capacity="12", online_url="https://meet.example.org/x"),
         "America/Denver",
         new=True,
@@ -67,9 +67,7 @@ def test_start_in_the_past_for_new_event_only() -> None:
     past = {"starts_at": "2026-01-03T09:00", "ends_at": "2026-01-03T10:00"}
     assert "already passed" in errors_for(**past)["starts_at"]
     original = datetime(2026, 1, 3, 16, 0, tzinfo=UTC)  # 9:00 MST, unchanged by the edit
-    _, errors, _ = parse_event_form(
-        form(**past), "America/Denver", new=False, original_start=original, now=NOW
-    )
+    _, errors = parse(form(**past), "America/Denver", new=False, original_start=original, now=NOW)
     assert errors == {}
 
 
@@ -79,7 +77,7 @@ def test_capacity_must_be_whole_number_at_least_one(capacity: str) -> None:
 
 
 def test_capacity_empty_means_unlimited() -> None:
-    values, errors, _ = parse_event_form(form(capacity=""), "UTC", new=True, now=NOW)
+    values, errors = parse(form(capacity=""), "UTC", new=True, now=NOW)
     assert errors == {} and values is not None and values.capacity is None
 
 
@@ -169,7 +167,7 @@ def test_series_occurrence_in_a_dst_gap_is_refused() -> None:
 def test_rsvp_deadline_must_be_before_start() -> None:
     errors = errors_for(rsvp_deadline="2026-02-07T10:00")
     assert "before the event starts" in errors["rsvp_deadline"]
-    values, errors, _ = parse_event_form(
+    values, errors = parse(
         form(rsvp_deadline="2026-02-06T18:00"), "America/Denver", new=True, now=NOW
     )
     assert errors == {} and values is not None
@@ -182,7 +180,7 @@ def test_guests_allowed_range() -> None:
 
 
 def test_series_values() -> None:
-    values, errors, _ = parse_event_form(
+    values, errors = parse(
         form(repeat="biweekly", repeat_until="2026-03-31"), "America/Denver", new=True, now=NOW
     )
     assert errors == {} and values is not None

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from events.services.series import (
-    MAX_OCCURRENCES,
-    dst_problem,
-    local_starts,
-    nth_weekday,
-    shifted_starts,
-    to_utc,
-)
+from events.recurrence import MAX_OCCURRENCES, local_starts, nth_weekday, shifted_starts
 from events.tables import Repeat
+from events.timefmt import dst_problem, to_utc
 
 
 def test_weekly_across_denver_spring_forward() -> None:

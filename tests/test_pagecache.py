@@ -129,7 +129,7 @@ async def test_a_request_with_a_session_in_any_cookie_header_is_never_kept_or_se
             assert response.status_code == 200
             assert "x-page-cache" not in response.headers
             saw_organizer_view |= organizer_view(response.text, event)
-        await helpers.data_changed()  # drop the anonymous copy: the next render is kept anew
+        await helpers.drop_kept_pages()  # drop the anonymous copy: the next render is kept anew
         await raw.get(f"/events/{event}", headers=headers)
     visitor = await other_client.get(f"/events/{event}")
     assert not organizer_view(visitor.text, event)
@@ -154,7 +154,7 @@ async def test_a_visitors_cookies_never_change_what_others_are_served(app, clien
     await helpers.make_event(await helpers.make_club(), title="Lake loop")
     reference = await client.get(path)
     assert reference.headers["x-page-cache"] == "miss"
-    await helpers.data_changed()
+    await helpers.drop_kept_pages()
     transport = httpx.ASGITransport(app=app, client=("127.0.0.8", 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as hostile:
         poisoning = await hostile.get(path, headers={"cookie": cookie})

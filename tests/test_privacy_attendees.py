@@ -3,6 +3,7 @@ chose (display name, initials, or nothing); never emails."""
 
 from bs4 import BeautifulSoup
 
+from events.db import write_transaction
 from events.services.attendees import initials
 from events.tables import Rsvp
 from tests import helpers
@@ -25,10 +26,10 @@ async def going_event():
         ("cy@example.org", "Cy Private", "hidden"),
     ):
         people[name] = await helpers.make_member(email, name)
-        await Rsvp.insert(
-            Rsvp(event=event, member=people[name], status="going", visibility=visibility)
-        )
-    await helpers.data_changed()
+        async with write_transaction():
+            await Rsvp.insert(
+                Rsvp(event=event, member=people[name], status="going", visibility=visibility)
+            )
     return event, people
 
 

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 
 from bs4 import BeautifulSoup
 
+from events.forms.club import ClubForm
 from events.services import clubs, delivery, events_admin, listings, outbox, rsvps
 from events.tables import Event, Outbox
 from events.timefmt import utcnow
@@ -72,7 +73,7 @@ async def setup() -> dict[str, int]:
     )
     await clubs.update_club(
         ids["club"],
-        clubs.ClubForm(
+        ClubForm(
             name=CLUB_NAME,
             kind="twelve_step",
             timezone="America/Denver",

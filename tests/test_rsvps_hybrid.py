@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 from bs4 import BeautifulSoup
 
-from events.mailer import SmtpTransport
+from events.db import write_transaction
+from events.mail_transport import SmtpTransport
 from events.services import rsvps
 from events.tables import Event, Outbox, Rsvp
 from tests import helpers
@@ -157,8 +158,8 @@ async def test_online_link_goes_to_online_attendees_unless_organizer_allows(clie
     await helpers.login(client, in_person)
     assert LINK not in (await client.get(f"/events/{event}")).text
 
-    await Event.update({Event.link_for_in_person: True}).where(Event.id == event)
-    await helpers.data_changed()
+    async with write_transaction():
+        await Event.update({Event.link_for_in_person: True}).where(Event.id == event)
     assert LINK in (await client.get(f"/events/{event}")).text
 
 

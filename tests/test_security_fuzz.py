@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.forms import FIELDS
+from events.forms.event import FIELDS
 from events.tables import (
     Club,
     Event,

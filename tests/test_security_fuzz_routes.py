@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from events.forms import FIELDS
+from events.forms.event import FIELDS
 from events.routes import build_routes
 from events.settings import get_settings
 from events.tables import (

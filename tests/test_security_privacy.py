@@ -13,7 +13,7 @@ from email.message import EmailMessage
 import pytest
 
 from events import markdown
-from events.mailer import SmtpTransport
+from events.mail_transport import SmtpTransport
 from events.services import delivery, outbox
 from events.settings import get_settings
 from events.tables import (
@@ -33,7 +33,7 @@ from events.timefmt import utcnow
 from tests import helpers
 from tests.helpers import PASSWORD, feed_token, post
 from tests.workers_support import SmtpSink, smtp_server, transport
-from workers import mail as mail_builder
+from workers import mail_builder
 from workers.tasks import send_outbox
 
 EMAIL = "zephyrine.q@example.org"

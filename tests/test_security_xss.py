@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from events import markdown
-from events.mailer import DevMailbox
+from events.mail_transport import DevMailbox
 from events.tables import Event, Outbox
 from events.timefmt import utcnow
 from tests import helpers

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from bs4 import BeautifulSoup
 
+from events.db import write_transaction
 from events.redis_conn import redis_client
 from events.services import feeds as feed_svc
 from events.services.home import CLUB_MENU_MAX, home_page
@@ -53,22 +54,23 @@ async def grow_events(club: int, count: int, *, first_in_days: float, every_hour
                 description=LONG,
             )
         )
-        if len(batch) == 200:
-            await Event.insert(*batch)
-            batch = []
-    if batch:
-        await Event.insert(*batch)
-    await helpers.data_changed()
+    async with write_transaction():
+        for first in range(0, len(batch), 200):
+            await Event.insert(*batch[first : first + 200])
 
 
 async def grow_clubs(count: int, prefix: str = "grown") -> list[int]:
-    rows = await Club.insert(
-        *(
-            Club(slug=f"{prefix}-{n:04}", name=f"{prefix.title()} Club {n:04}", activities="hiking")
-            for n in range(count)
-        )
-    ).returning(Club.id)
-    await helpers.data_changed()
+    async with write_transaction():
+        rows = await Club.insert(
+            *(
+                Club(
+                    slug=f"{prefix}-{n:04}",
+                    name=f"{prefix.title()} Club {n:04}",
+                    activities="hiking",
+                )
+                for n in range(count)
+            )
+        ).returning(Club.id)
     return [int(r["id"]) for r in rows]
 
 
@@ -85,7 +87,7 @@ async def session_cost(client) -> int:
 async def cold_get(client, url: str) -> tuple[bytes, int]:
     """The body and the statement count of a request no cache answers."""
     await forget_feed_renders()
-    await helpers.data_changed()  # the page cache starts afresh
+    await helpers.drop_kept_pages()  # the page cache starts afresh
     with count_statements() as found:
         response = await client.get(url)
     assert response.status_code == 200, url
@@ -106,8 +108,8 @@ async def test_feeds_stay_under_a_megabyte_nearest_events_first(client) -> None:
     await grow_events(club, 900, first_in_days=0.5, every_hours=3)  # 112 days of events
     await grow_events(club, 200, first_in_days=-25, every_hours=2)  # the last 16 days
     going = await Event.select(Event.id).where(Event.club == club)
-    await Rsvp.insert(*(Rsvp(event=e["id"], member=member) for e in going))
-    await helpers.data_changed()
+    async with write_transaction():
+        await Rsvp.insert(*(Rsvp(event=e["id"], member=member) for e in going))
 
     for url in urls:
         body, count = await cold_get(client, url)
@@ -150,19 +152,19 @@ async def test_the_size_bound_holds_whatever_the_events_weigh(client, monkeypatc
 async def test_feed_rows_reads_in_two_statements_whatever_the_size() -> None:
     club = await helpers.make_club()
     await grow_events(club, 2, first_in_days=1, every_hours=24)
-    scope = feed_svc.Scope(key="test")
+    selection = feed_svc.FeedSelection(key="test")
     with count_statements() as few:
-        small = await feed_svc.feed_rows(scope)
+        small = await feed_svc.feed_rows(selection)
     await grow_events(club, 700, first_in_days=-20, every_hours=2)
     with count_statements() as many:
-        large = await feed_svc.feed_rows(scope)
+        large = await feed_svc.feed_rows(selection)
     assert len(few) == len(many) == 2, describe(many)
     assert len(small.rows) == 2
     assert len(large.rows) == feed_svc.UPCOMING_LIMIT + feed_svc.RECENT_LIMIT
     assert all(isinstance(r, feed_svc.FeedRow) for r in large.rows)
     assert [r.starts_at for r in large.rows] == sorted(r.starts_at for r in large.rows)
     # The probe that answers conditional GETs summarises exactly those rows.
-    assert await scope.fingerprint(utcnow()) == large.fingerprint
+    assert await selection.fingerprint(utcnow()) == large.fingerprint
 
 
 # ---------------------------------------------------------------- /clubs

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from events.mailer import DevMailbox
+from events.mail_transport import DevMailbox
 from events.redis_conn import redis_client
 from events.services import rsvps
 from events.settings import get_settings
@@ -12,7 +12,7 @@ from events.tables import Member, Outbox
 from events.timefmt import utcnow
 from tests import helpers
 from tests.workers_support import fixed_clock
-from workers.mail import unsubscribe_url
+from workers.mail_builder import unsubscribe_url
 from workers.tasks import send_outbox
 
 

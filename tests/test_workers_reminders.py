@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from events.mailer import SmtpTransport
+from events.mail_transport import SmtpTransport
 from events.redis_conn import arq_pool
 from events.services import delivery, rsvps
 from events.settings import get_settings

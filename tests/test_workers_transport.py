@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from events.mailer import (
+from events.mail_transport import (
     DevMailbox,
     PermanentFailure,
     SmtpTransport,

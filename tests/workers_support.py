@@ -17,7 +17,7 @@ import icalendar
 from aiosmtpd.controller import Controller
 from arq.worker import Worker, func
 
-from events.mailer import SmtpTransport, parse_smtp_url
+from events.mail_transport import SmtpTransport, parse_smtp_url
 from events.redis_conn import arq_settings
 from events.settings import get_settings
 from tests.servers import free_port

@@ -15,7 +15,7 @@ from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from events.mailer import transport_for
+from events.mail_transport import transport_for
 from events.redis_conn import arq_settings
 from events.services.delivery import MAX_ATTEMPTS
 from events.settings import get_settings

@@ -2,7 +2,7 @@
 
 Jobs carry only the outbox id (arq pickles arguments into Redis: no personal data there).
 `ctx` may hold `now`, a callable returning the current UTC time (tests inject a clock), and
-`mailer`, the transport (set up in workers.settings.startup).
+`mailer`, the transport (events/mail_transport.py, set up in workers.settings.startup).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import Any
 
 from arq import Retry
 
-from events import mailer
+from events import mail_transport
 from events.queue import SEND_JOB, job_id
 from events.services import delivery
 from events.services.mailerrors import RedactAddresses, redact
 from events.settings import Settings, get_settings
 from events.timefmt import utcnow
-from workers import mail
+from workers import mail_builder
 
 log = logging.getLogger(__name__)
 log.addFilter(RedactAddresses())
@@ -40,9 +40,9 @@ def _settings(ctx: dict[str, Any]) -> Settings:
     return settings
 
 
-def _transport(ctx: dict[str, Any]) -> mailer.Transport:
+def _transport(ctx: dict[str, Any]) -> mail_transport.Transport:
     if "mailer" not in ctx:
-        ctx["mailer"] = mailer.transport_for(_settings(ctx))
+        ctx["mailer"] = mail_transport.transport_for(_settings(ctx))
     return ctx["mailer"]
 
 
@@ -62,17 +62,17 @@ async def send_outbox(ctx: dict[str, Any], outbox_id: int) -> str:
             await delivery.mark_skipped(outbox_id, loaded.reason)
             return "skipped"
         try:
-            message = mail.build_message(loaded, _settings(ctx), now)
+            message = mail_builder.build_message(loaded, _settings(ctx), now)
         except Exception as exc:  # a bug or bad data: retrying will not help
             log.exception("outbox %s: could not compose the mail", outbox_id)
             await delivery.mark_failed(outbox_id, f"could not compose the mail: {exc}")
             return "failed"
         await _transport(ctx).send(message, outbox_id=outbox_id)
-    except mailer.PermanentFailure as exc:
+    except mail_transport.PermanentFailure as exc:
         await delivery.mark_failed(outbox_id, str(exc))
         log.warning("outbox %s failed for good: %s", outbox_id, redact(str(exc)))
         return "failed"
-    except mailer.TemporaryFailure as exc:
+    except mail_transport.TemporaryFailure as exc:
         delay = await delivery.mark_retry(outbox_id, row.attempts, str(exc), now)
         if delay is None:
             log.warning(

@@ -3,50 +3,18 @@ email address has an account: sign-up answers the same way either way."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from typing import Any
 
 from events import passwords
+from events.forms.fields import normalize_email
+from events.forms.signup import SignupForm
 from events.parsing import parse_id
 from events.services import outbox
 from events.tables import MailKind, Member
 from events.tokens import Tokens
 
-EMAIL_RE = re.compile(
-    r"^[^@\s<>,;\"']{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})+$"
-)
 CONFIRM_PURPOSE = "signup-confirm"
 CONFIRM_MAX_AGE = 2 * 86400
-
-
-@dataclass
-class SignupForm:
-    email: str
-    display_name: str
-    password: str
-
-
-def normalize_email(text: str) -> str:
-    return text.strip().lower()
-
-
-def validate_signup(data: dict[str, str]) -> tuple[SignupForm, dict[str, str]]:
-    email = normalize_email(data.get("email", ""))
-    display_name = " ".join(data.get("display_name", "").split())
-    password = data.get("password", "")
-    errors: dict[str, str] = {}
-    if not EMAIL_RE.match(email) or len(email) > 254:
-        errors["email"] = "Enter an email address like name@example.com."
-    if not display_name:
-        errors["display_name"] = "Choose a display name: a first name or a nickname is enough."
-    elif len(display_name) > 60:
-        errors["display_name"] = "Keep the display name under 60 characters."
-    if len(password) < passwords.MIN_LENGTH:
-        errors["password"] = f"Use at least {passwords.MIN_LENGTH} characters for the password."
-    elif len(password) > passwords.MAX_LENGTH:
-        errors["password"] = f"Use at most {passwords.MAX_LENGTH} characters for the password."
-    return SignupForm(email, display_name, password), errors
 
 
 def confirm_bind(password_hash: str) -> str:
@@ -214,6 +182,12 @@ async def authenticate(email: str, password: str) -> int | None:
     if not ok or row is None or not row["email_confirmed"]:
         return None
     return int(row["id"])
+
+
+async def password_matches(member_id: int, password: str) -> bool:
+    """The signed-in member typed their own password (to confirm something drastic)."""
+    row = await Member.select(Member.password_hash).where(Member.id == member_id).first()
+    return await passwords.verify_password_async(password, row["password_hash"] if row else None)
 
 
 async def create_confirmed_member(email: str, display_name: str, password_hash: str) -> int:

@@ -22,6 +22,8 @@ from ical.calendar import Calendar as IcalCalendar
 from ical.calendar_stream import IcsCalendarStream
 from ical.timezone import Timezone as IcalTimezone
 
+from events.timefmt import as_utc
+
 PRODID = "-//Steady//Steady events 1.0//EN"
 # Suggested poll interval for subscribers (RFC 7986 REFRESH-INTERVAL and Outlook's TTL).
 REFRESH = timedelta(hours=3)
@@ -107,14 +109,8 @@ def event_url(event: Mapping[str, Any], base_url: str) -> str:
     return f"{base_url.rstrip('/')}/events/{event['id']}"
 
 
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
 def _local(moment: datetime, tz: str) -> datetime:
-    return _utc(moment).astimezone(ZoneInfo(zone_name(tz)))
+    return as_utc(moment).astimezone(ZoneInfo(zone_name(tz)))
 
 
 def is_cancelled(event: Mapping[str, Any]) -> bool:
@@ -205,15 +201,15 @@ def build_vevent(
     cancelled = is_cancelled(event)
     if cancelled:
         title = CANCELLED_PREFIX + title
-    updated = _utc(event.get("updated_at") or event.get("created_at") or event["starts_at"])
+    updated = as_utc(event.get("updated_at") or event.get("created_at") or event["starts_at"])
     show = audience.private_details or not event.get("details_for_attendees_only")
 
     vevent = icalendar.Event()
     vevent.add("UID", event_uid(event, hostname))
-    vevent.add("DTSTAMP", _utc(stamp) if stamp else updated)
+    vevent.add("DTSTAMP", as_utc(stamp) if stamp else updated)
     vevent.add("LAST-MODIFIED", updated)
     if event.get("created_at"):
-        vevent.add("CREATED", _utc(event["created_at"]))
+        vevent.add("CREATED", as_utc(event["created_at"]))
     vevent.add("SEQUENCE", int(event.get("sequence") or 0))
     vevent.add("DTSTART", _local(event["starts_at"], tz))
     end = event.get("ends_at") or event["starts_at"]
@@ -276,7 +272,7 @@ def assemble(
         stamps = [ev.decoded("LAST-MODIFIED") for _, ev in vevents if not isinstance(ev, bytes)]
         last_modified = max(stamps) if stamps else None
     if last_modified is not None:
-        cal.add("LAST-MODIFIED", _utc(last_modified))
+        cal.add("LAST-MODIFIED", as_utc(last_modified))
     head = cal.to_ical()
     end = b"END:VCALENDAR\r\n"
     assert head.endswith(end)
@@ -286,8 +282,8 @@ def assemble(
     return b"".join(parts)
 
 
-# Fields that decide a VEVENT's bytes: the cache key, so a stale entry cannot be served.
-_VEVENT_KEYS = (
+# The event's own columns a VEVENT shows.
+VEVENT_FIELDS = (
     "id",
     "title",
     "starts_at",
@@ -302,10 +298,10 @@ _VEVENT_KEYS = (
     "sequence",
     "created_at",
     "updated_at",
-    "club_timezone",
-    "club_name",
     "restored_at",
 )
+# Fields that decide a VEVENT's bytes: the cache key, so a stale entry cannot be served.
+_VEVENT_KEYS = (*VEVENT_FIELDS, "club_timezone", "club_name")
 
 
 def vevent_ics(
@@ -382,7 +378,7 @@ def imip_calendar(
         raise ValueError(f"unsupported iTIP method {method!r}")
     hostname = urlsplit(base_url).hostname or "localhost"
     tz = zone_name(club.get("timezone") or event.get("club_timezone"))
-    stamp = _utc(now) if now else datetime.now(UTC).replace(microsecond=0)
+    stamp = as_utc(now) if now else datetime.now(UTC).replace(microsecond=0)
     audience = Audience(private_details=partstat.upper() == "ACCEPTED", discreet=discreet)
     vevent = build_vevent(
         event, club, base_url=base_url, hostname=hostname, audience=audience, stamp=stamp

@@ -7,20 +7,17 @@ FOR UPDATE on PostgreSQL, so two organizers stepping down at once cannot both su
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
-from piccolo.engine import engine_finder
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Count
 
 from events import parsing, timefmt
-from events.db import is_unique_violation, write_transaction
-from events.markdown import MAX_SOURCE
-from events.services import attribute_filters, greetings, outbox, places, rsvps
+from events.db import is_postgres, is_unique_violation, lock_row, write_transaction
+from events.forms.club import SLUG_RE, ClubForm, parse_activities
+from events.services import attribute_filters, greetings, outbox, permissions, places, rsvps
 from events.services.attribute_filters import AttributeFilter
 from events.tables import (
     Club,
@@ -39,11 +36,6 @@ from events.tables import (
 from events.tokens import Tokens
 
 NEWCOMER_DAYS = 30
-NOTE_MAX = 500
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
-PLACE_NAME_MAX = 80
-RESERVED_SLUGS = {"new", "edit", "team", "join", "leave", "welcome", "calendar"}
-ACTIVITY_RE = re.compile(r"[^a-z0-9 /-]+")
 
 
 class ClubError(Exception):
@@ -56,16 +48,6 @@ class ClubError(Exception):
 
 
 # ---------------------------------------------------------------- directory
-
-
-def parse_activities(text: str) -> list[str]:
-    """'Hiking, Trail running,hiking' → ['hiking', 'trail running'] (order kept, no repeats)."""
-    seen: list[str] = []
-    for part in text.split(","):
-        name = " ".join(ACTIVITY_RE.sub("", part.strip().lower()).split())[:40]
-        if name and name not in seen:
-            seen.append(name)
-    return seen
 
 
 def activity_list(activities: str) -> list[str]:
@@ -399,83 +381,6 @@ async def member_count(club_id: int) -> int:
 # ---------------------------------------------------------------- create and edit
 
 
-@dataclass
-class ClubForm:
-    name: str = ""
-    slug: str = ""
-    kind: str = ClubKind.activity.value
-    activities: str = ""
-    description: str = ""
-    timezone: str = "UTC"
-    welcome_message: str = ""
-    city: str = ""
-    region: str = ""
-    country: str = ""  # ISO 3166 alpha-2
-    # Defaults for new events (#15): space-separated codes and the attendance mode; None when
-    # the posted form had no such fields (an older client): creating uses the defaults,
-    # editing keeps what the club has.
-    attributes: str | None = None
-    attendance: str | None = None
-
-
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
-    return slug
-
-
-def validate_club_form(data: dict[str, str], *, new: bool) -> tuple[ClubForm, dict[str, str]]:
-    form = ClubForm(
-        name=" ".join(data.get("name", "").split())[:200],
-        slug=data.get("slug", "").strip().lower()[:100],
-        kind=data.get("kind", "").strip(),
-        activities=", ".join(parse_activities(data.get("activities", "")[:1000])),
-        description=data.get("description", "").replace("\r\n", "\n").strip(),
-        timezone=data.get("timezone", "").strip()[:64],
-        welcome_message=data.get("welcome_message", "").replace("\r\n", "\n").strip(),
-        city=" ".join(data.get("city", "").split())[:200],
-        region=" ".join(data.get("region", "").split())[:200],
-        country=data.get("country", "").strip().upper()[:20],
-    )
-    errors = _attribute_fields(form, data)
-    for key in ("city", "region"):
-        if len(getattr(form, key)) > PLACE_NAME_MAX:
-            errors[key] = f"Keep it to {PLACE_NAME_MAX} characters or fewer."
-    if form.country and not re.fullmatch(r"[A-Z]{2}", form.country):
-        errors["country"] = "Use the two-letter country code, e.g. US, GB or CA."
-    if not form.name:
-        errors["name"] = "Give the club a name."
-    elif len(form.name) > 100:
-        errors["name"] = "Keep the name to 100 characters or fewer."
-    if new:
-        if not form.slug:
-            form.slug = slugify(form.name)
-        if not SLUG_RE.match(form.slug) or form.slug in RESERVED_SLUGS:
-            errors["slug"] = (
-                "Use 2 to 60 lower-case letters, digits and dashes, e.g. “denver-hikers”."
-            )
-    if form.kind not in {k.value for k in ClubKind}:
-        errors["kind"] = "Choose what kind of group this is."
-    if len(form.activities) > 255:
-        errors["activities"] = "That's a lot of activities: keep the list under 255 characters."
-    if len(form.description) > MAX_SOURCE:
-        errors["description"] = f"Keep the description to {MAX_SOURCE:,} characters or fewer."
-    if not timefmt.is_zone(form.timezone):
-        errors["timezone"] = "Choose a time zone from the list, e.g. America/Denver."
-    if len(form.welcome_message) > 2000:
-        errors["welcome_message"] = "Keep the welcome message to 2,000 characters or fewer."
-    return form, errors
-
-
-def _attribute_fields(form: ClubForm, data: dict[str, str]) -> dict[str, str]:
-    """The club's default attributes and attendance into `form`; their errors."""
-    from events import forms_attributes
-
-    values, errors = forms_attributes.parse(data, forms_attributes.CLUB_MODES)
-    form.attributes = values.attributes
-    form.attendance = values.attendance
-    return errors
-
-
 def _activities_column(form: ClubForm) -> str:
     return ",".join(parse_activities(form.activities))
 
@@ -543,6 +448,7 @@ async def update_club(club_id: int, form: ClubForm) -> None:
 
 
 def form_from_club(club: dict[str, Any]) -> ClubForm:
+    """The edit form's starting values."""
     return ClubForm(
         name=club["name"],
         slug=club["slug"],
@@ -563,12 +469,11 @@ def form_from_club(club: dict[str, Any]) -> ClubForm:
 
 
 async def _lock_club(club_id: int) -> None:
-    """Serialize membership changes of one club (SQLite: BEGIN IMMEDIATE did it already)."""
-    if isinstance(engine_finder(), PostgresEngine):
-        # NO KEY UPDATE: still one membership change at a time, but an RSVP's outbox row
-        # (a foreign key to the club) does not wait for it, so removing someone can lock
-        # the club's events without a deadlock.
-        await Club.select(Club.id).where(Club.id == club_id).lock_rows("NO KEY UPDATE")
+    """Serialize membership changes of one club. NO KEY UPDATE: an RSVP's outbox row (a foreign
+    key to the club) does not wait for it, so removing someone can lock the club's events
+    without a deadlock. SQLite runs no statement: BEGIN IMMEDIATE did it already."""
+    if is_postgres():
+        await lock_row(Club.select(Club.id).where(Club.id == club_id))
 
 
 async def _organizer_count(club_id: int) -> int:
@@ -676,8 +581,8 @@ async def team(club_id: int) -> list[TeamMember]:
 
 
 async def _require_organizer(actor_id: int, club_id: int) -> None:
-    row = await membership_of(actor_id, club_id)
-    if row is None or row["blocked"] or row["role"] != Role.organizer.value:
+    """Checked again under the club's lock: the actor may have stepped down meanwhile."""
+    if not await permissions.is_organizer(actor_id, club_id):
         raise ClubError("Only this club's organizers can do that.", 403)
 
 
@@ -802,15 +707,6 @@ async def answered_not_joined(club_id: int, limit: int = 200) -> list[Answerer]:
 # ---------------------------------------------------------------- welcome notes
 
 
-def validate_note(message: str) -> str:
-    text = message.replace("\r\n", "\n").strip()
-    if not text:
-        raise ClubError("Write a few words first.")
-    if len(text) > NOTE_MAX:
-        raise ClubError(f"Keep it to {NOTE_MAX} characters (this one has {len(text)}).")
-    return text
-
-
 async def is_newcomer(club_id: int, member_id: int, now: datetime | None = None) -> bool:
     since = (now or timefmt.utcnow()) - timedelta(days=NEWCOMER_DAYS)
     return await Membership.exists().where(
@@ -826,11 +722,10 @@ async def is_newcomer(club_id: int, member_id: int, now: datetime | None = None)
 
 
 async def send_note(
-    author_id: int, club_id: int, newcomer_id: int, message: str, now: datetime | None = None
+    author_id: int, club_id: int, newcomer_id: int, text: str, now: datetime | None = None
 ) -> int:
-    """Write one welcome note. Raises ClubError: 403 for non-members, 422 for bad input,
-    409 for a second note to the same newcomer."""
-    text = validate_note(message)
+    """Write one welcome note (`text` as `forms.welcome_note` read it). Raises ClubError: 403
+    for non-members, 409 for a second note to the same newcomer."""
     if not await membership_of_active(author_id, club_id):
         raise ClubError("Only members of this club can welcome its newcomers.", 403)
     if not await may_greet(author_id, club_id, now):

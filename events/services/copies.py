@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from events.forms import form_from_event
+from events.forms.event import form_from_event
 from events.timefmt import to_local, utcnow
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"

@@ -13,7 +13,7 @@ import json
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from events.db import write_transaction
@@ -33,6 +33,7 @@ from events.tables import (
     RsvpStatus,
     WelcomeNote,
 )
+from events.timefmt import as_utc
 
 # A worker holds a claimed row this long; past it, the row is free for another try.
 # Longer than the send job's timeout, so a live worker never loses its claim mid-send.
@@ -57,13 +58,9 @@ TO_SUSPENDED_MEMBERS = (MailKind.cancel, MailKind.account_deleted)
 DONE_STATES = (OutboxState.sent.value, OutboxState.failed.value, OutboxState.skipped.value)
 
 
-def utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def iso_minute(moment: datetime) -> str:
     """The stable text of a start time inside dedupe keys and reminder payloads."""
-    return utc(moment).strftime("%Y-%m-%dT%H:%MZ")
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%MZ")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -122,7 +119,7 @@ class Busy:
 async def claim(outbox_id: int, now: datetime) -> Claimed | Done | Busy:
     """pending (and due) → sending, or re-claim a `sending` row whose lease has expired (its
     worker died). One conditional UPDATE, so only one claimer wins."""
-    now = utc(now)
+    now = as_utc(now)
     rows = (
         await Outbox.update(
             {
@@ -152,9 +149,9 @@ async def claim(outbox_id: int, now: datetime) -> Claimed | Done | Busy:
     if row["state"] in DONE_STATES:
         return Done(row["state"])
     if row["state"] == OutboxState.sending.value and row["claimed_until"] is not None:
-        until = utc(row["claimed_until"])
+        until = as_utc(row["claimed_until"])
     else:
-        until = utc(row["next_attempt_at"])
+        until = as_utc(row["next_attempt_at"])
     return Busy(max(until - now, timedelta(seconds=1)))
 
 
@@ -162,7 +159,7 @@ async def mark_sent(outbox_id: int, now: datetime) -> None:
     await Outbox.update(
         {
             Outbox.state: OutboxState.sent.value,
-            Outbox.sent_at: utc(now),
+            Outbox.sent_at: as_utc(now),
             Outbox.claimed_until: None,
             Outbox.last_error: "",
             # A bare address (the erased account's goodbye mail) is not kept once sent.
@@ -201,7 +198,7 @@ async def mark_retry(outbox_id: int, attempts: int, error: str, now: datetime) -
     await Outbox.update(
         {
             Outbox.state: OutboxState.pending.value,
-            Outbox.next_attempt_at: utc(now) + delay,
+            Outbox.next_attempt_at: as_utc(now) + delay,
             Outbox.claimed_until: None,
             Outbox.last_error: redact(error)[:1000],
         }
@@ -227,7 +224,7 @@ async def retry_failed(outbox_id: int, now: datetime) -> bool:
             {
                 Outbox.state: OutboxState.pending.value,
                 Outbox.attempts: 0,
-                Outbox.next_attempt_at: utc(now),
+                Outbox.next_attempt_at: as_utc(now),
             }
         )
         .where((Outbox.id == outbox_id) & (Outbox.state == OutboxState.failed.value))
@@ -243,7 +240,7 @@ async def retry_failed(outbox_id: int, now: datetime) -> bool:
 async def due_for_requeue(now: datetime, limit: int = 1000) -> list[int]:
     """Rows a job should exist for but may not: pending and due (Redis was down at request
     time, or the job was lost) once past the grace period, and claims whose lease expired."""
-    now = utc(now)
+    now = as_utc(now)
     rows = (
         await Outbox.select(Outbox.id)
         .where(
@@ -525,7 +522,7 @@ async def _reminder(mail: Mail, found: Found) -> Skip | None:
     starts_at = mail.payload.get("starts_at")
     if starts_at and starts_at != iso_minute(event["starts_at"]):
         return Skip("the event moved; a reminder for the new time follows")
-    if utc(event["starts_at"]) <= utc(found.now):
+    if as_utc(event["starts_at"]) <= as_utc(found.now):
         return Skip("the event has started")
     mail.lead_minutes = int(mail.payload.get("lead_minutes") or 0) or None
     return None
@@ -638,7 +635,7 @@ async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> lis
     """
     if not leads:
         return []
-    now = utc(now)
+    now = as_utc(now)
     rows = await Rsvp.select(
         Rsvp.id,
         Rsvp.member,
@@ -658,12 +655,12 @@ async def schedule_reminders(now: datetime, leads: tuple[timedelta, ...]) -> lis
     )
     wanted: dict[str, dict[str, Any]] = {}
     for r in rows:
-        starts = utc(r["starts_at"])
+        starts = as_utc(r["starts_at"])
         due = [lead for lead in leads if starts - lead <= now]
         if not due:
             continue
         lead = min(due)
-        said_yes = utc(r["queued_at"] or r["created_at"])
+        said_yes = as_utc(r["queued_at"] or r["created_at"])
         if said_yes > starts - lead:
             continue
         key = reminder_key(r["id"], lead, starts)

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from events.services import outbox
 from events.services.calendar import zone_name
-from events.services.delivery import Found, Mail, Skip, loader, utc
+from events.services.delivery import Found, Mail, Skip, loader
 from events.tables import (
     Club,
     Event,
@@ -36,6 +36,7 @@ from events.tables import (
     Role,
     Rsvp,
 )
+from events.timefmt import as_utc
 from events.tokens import Tokens
 
 RSVP_PURPOSE = "digest-rsvp"
@@ -63,7 +64,7 @@ def member_zone(own: str, club_zones: Iterable[str], default: str) -> str:
 
 def due_local(now: datetime, zone: str, hour: int) -> datetime | None:
     """The local moment of today's `hour` in `zone` if `now` is within CATCH_UP after it."""
-    local_now = utc(now).astimezone(ZoneInfo(zone))
+    local_now = as_utc(now).astimezone(ZoneInfo(zone))
     # Made through UTC, so a DST change that day still gives the wall-clock hour.
     at = datetime.combine(local_now.date(), time(hour), tzinfo=ZoneInfo(zone))
     if at <= local_now < at + CATCH_UP:
@@ -106,7 +107,7 @@ async def write_digests(now: datetime, day: int, hour: int, default_zone: str) -
             MailKind.digest,
             f"digest:{member_id}:{year}-W{week:02d}",
             recipient=member_id,
-            payload={"from": utc(at).isoformat(), "zone": zone},
+            payload={"from": as_utc(at).isoformat(), "zone": zone},
         )
         if outbox_id is not None:
             written.append(outbox_id)
@@ -117,7 +118,7 @@ def rsvp_bind(rsvp: dict[str, Any] | None) -> str:
     """What a digest link is bound to: the member's RSVP as it is; any change spends it."""
     if rsvp is None:
         return "none"
-    return f"{rsvp['status']}@{utc(rsvp['updated_at']).isoformat()}"
+    return f"{rsvp['status']}@{as_utc(rsvp['updated_at']).isoformat()}"
 
 
 def rsvp_link_token(tokens: Tokens, member_id: int, event_id: int, bind: str, now: float) -> str:
@@ -168,7 +169,7 @@ async def _digest(mail: Mail, found: Found) -> Skip | None:
     wants = await Member.exists().where((Member.id == found.member.id) & Member.digest.eq(True))
     if not wants:
         return Skip("the member turned the weekly digest off")
-    start = max(utc(found.now), utc(datetime.fromisoformat(str(mail.payload["from"]))))
+    start = max(as_utc(found.now), as_utc(datetime.fromisoformat(str(mail.payload["from"]))))
     clubs = await Membership.select(Membership.club).where(
         (Membership.member == found.member.id) & Membership.blocked.eq(False)
     )
@@ -267,7 +268,7 @@ async def write_notices(now: datetime) -> list[int]:
     for row in organizers:
         by_club.setdefault(int(row["club"]), []).append(int(row["member"]))
     written: list[int] = []
-    for row in await _activity_rows(list(by_club), utc(now) - NOTICE_LOOKBACK):
+    for row in await _activity_rows(list(by_club), as_utc(now) - NOTICE_LOOKBACK):
         for organizer in by_club[int(row["club"])]:
             if organizer == row["recipient"]:
                 continue  # their own RSVP
@@ -301,7 +302,7 @@ async def write_summaries(now: datetime, hour: int, default_zone: str) -> list[i
         since = datetime.combine(today - timedelta(days=1), time(0), tzinfo=zone)
         until = datetime.combine(today, time(0), tzinfo=zone)
         counts: dict[int, Counter[str]] = {club: Counter() for club in club_ids}
-        for row in await _activity_rows(club_ids, utc(since), utc(until)):
+        for row in await _activity_rows(club_ids, as_utc(since), as_utc(until)):
             if row["recipient"] != member_id:
                 counts[int(row["club"])][row["what"]] += 1
         clubs = [{"club": club, **counted} for club, counted in counts.items() if counted]

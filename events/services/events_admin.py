@@ -1,7 +1,7 @@
 """Organizer actions: create, edit and cancel events and series; check-in; messages to
 attendees; volunteer roles. Each change and the outbox rows it causes share one transaction.
 
-Callers check `permissions.is_organizer` for the event's own club before calling these.
+Views check `access.require_organizer` for the event's own club before calling these.
 """
 
 from __future__ import annotations
@@ -11,42 +11,32 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from piccolo.engine import engine_finder
-from piccolo.engine.postgres import PostgresEngine
-
-from events.db import is_unique_violation, write_transaction
-from events.forms import EventValues, local_of
-from events.parsing import parse_int
-from events.services import outbox, rsvps, series
+from events.db import is_unique_violation, lock_row, write_transaction
+from events.forms.event import EventValues
+from events.recurrence import shifted_starts
+from events.services import outbox, rsvps
+from events.services.permissions import is_blocked
 from events.tables import (
     Event,
     EventMessage,
     EventStatus,
     MailKind,
     Outbox,
+    Repeat,
     RoleSignup,
     Rsvp,
     RsvpStatus,
     Series,
     VolunteerRole,
 )
-from events.timefmt import utcnow
+from events.timefmt import to_utc, utcnow, wall_clock
 
 # Changes to these reach attendees' calendars: a new SEQUENCE and an update mail each.
 VISIBLE_FIELDS = ("title", "starts_at", "ends_at", "location", "online_url")
 ATTENDING = (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
 GREETER_WORDS = ("greet", "welcom", "host")
-ROLE_NAME_MAX = 60
-ROLE_SPOTS_MAX = 50
-MESSAGE_SUBJECT_MAX = 150
-MESSAGE_BODY_MAX = 5_000
 # A second identical message within this window is taken as a double submit, not resent.
 MESSAGE_REPEAT_WINDOW = timedelta(minutes=10)
-
-
-def _for_update(query: Any) -> Any:
-    """Row locks on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write lock."""
-    return query.lock_rows() if isinstance(engine_finder(), PostgresEngine) else query
 
 
 async def _attendees(event_id: int, statuses: tuple[str, ...] = ATTENDING) -> list[int]:
@@ -77,12 +67,12 @@ async def _notify(kind: MailKind, event_id: int, club_id: int, sequence: int) ->
 
 
 def _columns(values: EventValues, local_start: datetime, tz: str) -> dict[str, Any]:
-    starts_at = series.to_utc(local_start, tz)
+    starts_at = to_utc(local_start, tz)
     return {
         "title": values.title,
         "activity": values.activity,
         "starts_at": starts_at,
-        "ends_at": series.to_utc(local_start + values.duration, tz),
+        "ends_at": to_utc(local_start + values.duration, tz),
         "location": values.location,
         "location_hint": values.location_hint,
         "online_url": values.online_url,
@@ -125,7 +115,7 @@ async def create_events(
     ids: list[int] = []
     async with write_transaction():
         series_id = None
-        if values.repeat != series.Repeat.none and values.repeat_until is not None:
+        if values.repeat != Repeat.none and values.repeat_until is not None:
             rows = await Series.insert(
                 Series(
                     club=club["id"],
@@ -172,31 +162,19 @@ def plan_edit(
 ) -> list[tuple[int, datetime]]:
     """(event id, new local start) for each target. Later occurrences move with this one only
     when its time changed: otherwise each keeps its own (possibly individually moved) time."""
-    old_local = local_of(event["starts_at"], tz)
-    old_end = local_of(event["ends_at"], tz)
+    old_local = wall_clock(event["starts_at"], tz)
+    old_end = wall_clock(event["ends_at"], tz)
     time_changed = old_local != values.local_start or old_end != values.local_end
     plan: list[tuple[int, datetime]] = []
     for target in targets:
-        current = local_of(target["starts_at"], tz)
+        current = wall_clock(target["starts_at"], tz)
         if target["id"] == event["id"]:
             plan.append((target["id"], values.local_start))
         elif time_changed:
-            plan.append(
-                (target["id"], series.shifted_starts([current], old_local, values.local_start)[0])
-            )
+            plan.append((target["id"], shifted_starts([current], old_local, values.local_start)[0]))
         else:
             plan.append((target["id"], current))
     return plan
-
-
-def plan_problems(plan: list[tuple[int, datetime]], values: EventValues, tz: str) -> str | None:
-    from events.forms import dst_message
-
-    for _, start in plan:
-        for moment in (start, start + values.duration):
-            if message := dst_message(moment, tz):
-                return f"One of the following dates has a problem: {message}"
-    return None
 
 
 async def update_events(
@@ -211,7 +189,7 @@ async def update_events(
     now = utcnow()
     async with write_transaction():
         for event_id, local_start in plan:
-            current = await _for_update(Event.select().where(Event.id == event_id)).first()
+            current = await lock_row(Event.select().where(Event.id == event_id)).first()
             if current is None or current["status"] != EventStatus.scheduled.value:
                 continue
             changes = {**_columns(values, local_start, tz), **(extra or {})}
@@ -220,7 +198,7 @@ async def update_events(
                 changes["attributes"] = values.attributes
             if values.attendance is not None:
                 changes["attendance"] = values.attendance
-            if event_id != event["id"] and local_start == local_of(current["starts_at"], tz):
+            if event_id != event["id"] and local_start == wall_clock(current["starts_at"], tz):
                 # Time not moved for this occurrence: keep its own length too.
                 changes["ends_at"] = current["ends_at"]
             visible = any(changes[name] != current[name] for name in VISIBLE_FIELDS)
@@ -249,15 +227,15 @@ async def update_events(
 # --- cancel ---------------------------------------------------------------------------------
 
 
-async def cancel_events(event: dict[str, Any], reason: str, scope: str) -> list[int]:
+async def cancel_events(event: dict[str, Any], reason: str, dates: str) -> list[int]:
     """Cancel this occurrence (or it and all following ones). Returns the ids cancelled now;
     cancelling again changes nothing and writes no second mail."""
-    targets = await following(event) if scope == "following" else [event]
+    targets = await following(event) if dates == "following" else [event]
     cancelled: list[int] = []
     now = utcnow()
     async with write_transaction():
         for target in targets:
-            current = await _for_update(Event.select().where(Event.id == target["id"])).first()
+            current = await lock_row(Event.select().where(Event.id == target["id"])).first()
             if current is None or current["status"] == EventStatus.cancelled.value:
                 continue
             sequence = current["sequence"] + 1
@@ -379,19 +357,6 @@ async def set_checked_in(event_id: int, rsvp_id: int, checked_in: bool) -> Atten
 # --- messages -------------------------------------------------------------------------------
 
 
-def check_message(subject: str, body: str) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if not subject:
-        errors["subject"] = "Please write a subject."
-    elif len(subject) > MESSAGE_SUBJECT_MAX:
-        errors["subject"] = f"Keep the subject to {MESSAGE_SUBJECT_MAX} characters."
-    if not body.strip():
-        errors["body"] = "Please write a message."
-    elif len(body) > MESSAGE_BODY_MAX:
-        errors["body"] = f"Keep the message to {MESSAGE_BODY_MAX:,} characters."
-    return errors
-
-
 @dataclass
 class MessageResult:
     message_id: int
@@ -488,19 +453,6 @@ class TakeResult(str, Enum):
     missing = "missing"
 
 
-def check_role(name: str, spots_text: str) -> tuple[int, dict[str, str]]:
-    errors: dict[str, str] = {}
-    if not name:
-        errors["role_name"] = "Name the role, e.g. Greeter."
-    elif len(name) > ROLE_NAME_MAX:
-        errors["role_name"] = f"Keep the role name to {ROLE_NAME_MAX} characters."
-    spots = parse_int(spots_text.strip() or "1", 1, ROLE_SPOTS_MAX)
-    if spots is None:
-        spots = 0
-        errors["role_spots"] = f"Spots must be a whole number from 1 to {ROLE_SPOTS_MAX}."
-    return spots, errors
-
-
 async def add_role(event_id: int, name: str, spots: int) -> int:
     rows = await VolunteerRole.insert(
         VolunteerRole(event=event_id, name=name, spots=spots)
@@ -525,7 +477,7 @@ async def remove_role(event_id: int, role_id: int) -> bool:
 async def take_role(event_id: int, role_id: int, member_id: int) -> TakeResult:
     """Take a spot if one is free. The role row is locked so two takers can't overfill it."""
     async with write_transaction():
-        role = await _for_update(
+        role = await lock_row(
             VolunteerRole.select().where(
                 (VolunteerRole.id == role_id) & (VolunteerRole.event == event_id)
             )
@@ -564,8 +516,6 @@ async def leave_role(event_id: int, role_id: int, member_id: int) -> bool:
 
 
 async def _blocked_at(event_id: int, member_id: int) -> bool:
-    from events.services.permissions import is_blocked
-
     event = await Event.select(Event.club).where(Event.id == event_id).first()
     return event is not None and await is_blocked(member_id, event["club"])
 

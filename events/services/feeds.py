@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any, overload
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 from piccolo.columns import Column
 from piccolo.query.functions.aggregate import Max
 
 from events import timefmt
-from events.services import listings
-from events.tables import Event, EventStatus, Rsvp
+from events.services import calendar, listings
+from events.tables import Event, EventStatus, Member, Membership, Rsvp, RsvpStatus
+from events.timefmt import as_utc
 
 WINDOW_BACK = timedelta(days=30)
 WINDOW_AHEAD = timedelta(days=365)
@@ -33,26 +35,9 @@ LONGEST_EVENT = timedelta(days=8)
 MAX_BYTES = 1_000_000
 CANCELLED = EventStatus.cancelled.value
 
-EVENT_FIELDS = (
-    "id",
-    "title",
-    "starts_at",
-    "ends_at",
-    "location",
-    "location_hint",
-    "online_url",
-    "details_for_attendees_only",
-    "description",
-    "status",
-    "cancel_reason",
-    "cancelled_at",
-    "sequence",
-    "created_at",
-    "updated_at",
-    "attendance",
-    "link_for_in_person",
-    "restored_at",
-)
+# What a feed renders (calendar.VEVENT_FIELDS), when a cancelled event leaves the window, and
+# a hybrid event's attendance and link choice (#15).
+EVENT_FIELDS = (*calendar.VEVENT_FIELDS, "cancelled_at", "attendance", "link_for_in_person")
 PROBE_FIELDS = ("id", "starts_at", "ends_at", "status", "sequence", "updated_at")
 CLUB_FIELDS = ("slug", "name", "timezone", "kind", "updated_at")
 
@@ -62,16 +47,6 @@ def columns(base: Any, fields: tuple[str, ...]) -> list[Column]:
     cols = [getattr(base, f).as_alias(f) for f in fields]
     cols += [getattr(base.club, f).as_alias(f"club_{f}") for f in CLUB_FIELDS]
     return cols
-
-
-@overload
-def utc(moment: datetime) -> datetime: ...
-@overload
-def utc(moment: None) -> None: ...
-def utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def as_datetime(value: Any) -> datetime:
@@ -134,7 +109,7 @@ class Fingerprint:
     @classmethod
     def normalise(cls, row: dict[str, Any]) -> Fingerprint:
         def stamp(value: Any) -> datetime | None:
-            moment = utc(as_datetime(value)) if value else None
+            moment = as_utc(as_datetime(value)) if value else None
             return moment.replace(microsecond=0) if moment else None
 
         return cls(
@@ -150,7 +125,7 @@ class Fingerprint:
     @classmethod
     def of(cls, rows: list[dict[str, Any]], now: datetime) -> Fingerprint:
         def latest(key: str, keep: Any = lambda moment: True) -> datetime | None:
-            found = (utc(r[key]) for r in rows if r.get(key))
+            found = (as_utc(r[key]) for r in rows if r.get(key))
             return max((m for m in found if m is not None and keep(m)), default=None)
 
         return cls.normalise(
@@ -167,7 +142,7 @@ class Fingerprint:
 
 
 @dataclass
-class Scope:
+class FeedSelection:
     """The rows of one feed: a where-clause on events (or on a member's RSVPs)."""
 
     key: str  # part of the ETag: what was asked for
@@ -243,7 +218,7 @@ class Scope:
 
     def keep(self, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
         found = [r for r in found if self._keep(r)]
-        found.sort(key=lambda r: (utc(r["starts_at"]), r["id"]))
+        found.sort(key=lambda r: (as_utc(r["starts_at"]), r["id"]))
         return found
 
     async def rows(self, fields: tuple[str, ...], now: datetime) -> list[dict[str, Any]]:
@@ -281,7 +256,7 @@ class Scope:
         ):
             query = self._where(self._table().select(Max(column, alias="latest")), now, kept=False)
             row = await query.where(condition).first()
-            moment = utc(as_datetime(row["latest"])) if row and row.get("latest") else None
+            moment = as_utc(as_datetime(row["latest"])) if row and row.get("latest") else None
             if moment is not None:
                 latest.append(moment + WINDOW_BACK)
         return min(max(latest), now) if latest else None
@@ -295,11 +270,67 @@ class FeedRows:
     fingerprint: Fingerprint
 
 
-async def feed_rows(scope: Scope, now: datetime | None = None) -> FeedRows:
+async def feed_rows(selection: FeedSelection, now: datetime | None = None) -> FeedRows:
     """Everything a feed renders, in two statements whatever the number of events."""
     now = now or timefmt.utcnow()
-    fetched = await scope.fetch(EVENT_FIELDS, now)
-    public = scope.member_id is None
+    fetched = await selection.fetch(EVENT_FIELDS, now)
+    public = selection.member_id is None
     fingerprint = Fingerprint.of(fetched, now) if public else Fingerprint.normalise({})
-    rows = tuple(FeedRow(**row) for row in scope.keep(fetched))
+    rows = tuple(FeedRow(**row) for row in selection.keep(fetched))
     return FeedRows(rows=rows, fingerprint=fingerprint)
+
+
+# --- what the feed views look up besides the rows ----------------------------------------
+
+GOING = RsvpStatus.going.value
+# A private feed shows the events its member is going to or waiting for.
+ATTENDING = (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
+
+
+async def event_row(event_id: int) -> dict[str, Any] | None:
+    """One event as a feed renders it (the single-event download)."""
+    return (
+        await Event.select(*columns(Event, EVENT_FIELDS))
+        .where((Event.id == event_id) & Event.club.suspended_at.is_null())
+        .first()
+    )
+
+
+async def feed_owner(member_id: int) -> dict[str, Any] | None:
+    """The member a private feed token names: the token's current version, discreet mode,
+    and whether the account was deleted."""
+    return (
+        await Member.select(
+            Member.id, Member.feed_token_version, Member.discreet, Member.deleted_at
+        )
+        .where(Member.id == member_id)
+        .first()
+    )
+
+
+async def barred_club_slugs(member_id: int) -> frozenset[str]:
+    """The clubs that removed and blocked this member: they share no attendee-only details."""
+    rows = await Membership.select(Membership.club.slug.as_alias("slug")).where(
+        (Membership.member == member_id) & Membership.blocked.eq(True)
+    )
+    return frozenset(str(r["slug"]) for r in rows)
+
+
+async def feed_token_version(member_id: int) -> int:
+    row = await Member.select(Member.feed_token_version).where(Member.id == member_id).first()
+    return int(row["feed_token_version"]) if row else 1
+
+
+async def reset_feed_token(member_id: int) -> None:
+    """A new private feed address; the old one answers 410 from now on."""
+    await Member.update({Member.feed_token_version: Member.feed_token_version + 1}).where(
+        Member.id == member_id
+    )
+
+
+def feed_links(url: str) -> dict[str, str]:
+    """https://, webcal://, Outlook's webcal:https:// and Google "add by URL" forms of a feed."""
+    parts = urlsplit(url)
+    webcal = "webcal://" + parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
+    google = "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")
+    return {"https": url, "webcal": webcal, "outlook": f"webcal:{url}", "google": google}

@@ -11,7 +11,7 @@ import secrets
 from typing import Any
 
 from events.db import is_unique_violation, write_transaction
-from events.forms import EventValues
+from events.forms.event import EventValues
 from events.services import events_admin
 from events.tables import FormKey
 

@@ -12,7 +12,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 from events import parsing, timefmt
 from events.services import attribute_filters, places, search
 from events.services.clubs import SLUG_RE
-from events.tables import Club, Event, EventStatus, Rsvp, RsvpStatus
+from events.tables import Event, EventStatus, Rsvp, RsvpStatus
 
 # Activities people can filter by even before any event uses them.
 KNOWN_ACTIVITIES = (
@@ -199,7 +199,3 @@ async def rsvp_counts(event_id: int) -> dict[str, int]:
 
 def is_cancelled(event: dict[str, Any]) -> bool:
     return event["status"] == EventStatus.cancelled.value
-
-
-async def club_by_slug(slug: str) -> dict[str, Any] | None:
-    return await Club.select().where(Club.slug == slug).first()

@@ -26,10 +26,10 @@ from piccolo.engine.postgres import PostgresEngine
 from events import attributes
 from events.attributes import Attendance
 from events.db import write_transaction
+from events.recurrence import local_starts
 from events.services import events_admin
-from events.services.series import local_starts, to_utc
 from events.tables import Club, Event, EventStatus, MailKind, Repeat, Rsvp, Series
-from events.timefmt import is_zone, to_local, utcnow
+from events.timefmt import is_zone, to_local, to_utc, utcnow
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_MEETINGS = 2_000

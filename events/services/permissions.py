@@ -23,6 +23,16 @@ async def is_organizer(member_id: int | None, club_id: int) -> bool:
     return await role_in(member_id, club_id) == Role.organizer.value
 
 
+async def organized_clubs(member_id: int) -> list[int]:
+    """The ids of the clubs this member organizes (and is not blocked from)."""
+    rows = await Membership.select(Membership.club).where(
+        (Membership.member == member_id)
+        & (Membership.role == Role.organizer.value)
+        & Membership.blocked.eq(False)
+    )
+    return [int(r["club"]) for r in rows]
+
+
 async def is_member(member_id: int | None, club_id: int) -> bool:
     return await role_in(member_id, club_id) is not None
 

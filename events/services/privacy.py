@@ -14,6 +14,7 @@ from typing import Any
 from piccolo_api.session_auth.tables import SessionsBase
 
 from events.db import write_transaction
+from events.forms.privacy_settings import PrivacySettings
 from events.services import outbox
 from events.tables import (
     DevMail,
@@ -43,31 +44,20 @@ class SoleOrganizerError(Exception):
         self.clubs = clubs
 
 
-async def update_settings(
-    member_id: int,
-    *,
-    discreet: bool,
-    reminders: bool,
-    default_visibility: str,
-    digest: bool | None = None,
-    timezone: str | None = None,
-    organizer_mail: dict[int, str] | None = None,
-) -> None:
-    """Save the settings page. `organizer_mail` maps club id → OrganizerMail value and only
-    touches clubs the member organizes."""
-    visibility = Visibility(default_visibility).value  # ValueError for anything else
-    values: dict[Any, Any] = {
-        Member.discreet: discreet,
-        Member.reminders: reminders,
-        Member.default_visibility: visibility,
-    }
-    if digest is not None:
-        values[Member.digest] = digest
-    if timezone is not None:
-        values[Member.timezone] = timezone
+async def update_settings(member_id: int, prefs: PrivacySettings) -> None:
+    """Save what `forms.privacy_settings` read; organizer mail only for clubs the member
+    organizes."""
     async with write_transaction():
-        await Member.update(values).where(Member.id == member_id)
-        for club_id, choice in (organizer_mail or {}).items():
+        await Member.update(
+            {
+                Member.discreet: prefs.discreet,
+                Member.reminders: prefs.reminders,
+                Member.default_visibility: prefs.default_visibility.value,
+                Member.digest: prefs.digest,
+                Member.timezone: prefs.timezone,
+            }
+        ).where(Member.id == member_id)
+        for club_id, choice in prefs.organizer_mail.items():
             await Membership.update({Membership.organizer_mail: OrganizerMail(choice).value}).where(
                 (Membership.member == member_id)
                 & (Membership.club == club_id)
@@ -91,6 +81,27 @@ async def organized_clubs(member_id: int) -> list[dict[str, Any]]:
         .order_by(Membership.club.name)
     )
     return rows
+
+
+async def privacy_prefs(member_id: int) -> dict[str, Any] | None:
+    """What the settings page shows: discreet mail, reminders, default visibility, the digest
+    and its zone."""
+    return (
+        await Member.select(
+            Member.discreet,
+            Member.reminders,
+            Member.default_visibility,
+            Member.digest,
+            Member.timezone,
+        )
+        .where(Member.id == member_id)
+        .first()
+    )
+
+
+async def stop_reminders(member_id: int) -> None:
+    """An unsubscribe link was used: no more reminder and message mail."""
+    await Member.update({Member.reminders: False}).where(Member.id == member_id)
 
 
 def _plain(value: Any) -> Any:

@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from events.db import write_transaction
+from events.forms.report import ReportForm
 from events.parsing import parse_id
 from events.services.greetings import REPORT_REF
 from events.tables import Event, Member, Report, ReportSubject, WelcomeNote
 from events.tokens import Tokens
 
-REASON_MAX = 1000
-# What members may report through the form (notes are reported from the note itself).
-KINDS = (ReportSubject.event.value, ReportSubject.member.value)
 KIND_LABELS = {
     ReportSubject.event.value: "Event",
     ReportSubject.member.value: "Member",
@@ -47,22 +45,12 @@ def _subject(
     return tokens.read_member_ref(REPORT_REF, text, club_id, reporter_id)
 
 
-async def file_report(
-    tokens: Tokens,
-    reporter_id: int,
-    club_id: int,
-    kind: str,
-    subject_text: str | None,
-    reason: str,
-) -> bool:
-    """File a report; False when the same reporter already has an open one on that subject
-    (nothing new written). Raises ReportError for anything the form got wrong."""
-    if kind not in KINDS:
-        raise ReportError("Choose whether you are reporting an event or a member.")
-    subject_id = _subject(tokens, kind, subject_text, club_id, reporter_id)
-    text = reason.replace("\r\n", "\n").strip()
-    if len(text) > REASON_MAX:
-        raise ReportError(f"Keep the reason to {REASON_MAX:,} characters (it has {len(text):,}).")
+async def file_report(tokens: Tokens, reporter_id: int, club_id: int, form: ReportForm) -> bool:
+    """File a report (a form `forms.report` found valid); False when the same reporter already
+    has an open one on that subject (nothing new written). Raises ReportError when the subject
+    is not this club's."""
+    kind, text = form.subject_kind, form.reason
+    subject_id = _subject(tokens, kind, form.subject_text, club_id, reporter_id)
     if kind == ReportSubject.event and (
         subject_id is None or not await _event_in_club(subject_id, club_id)
     ):
@@ -134,11 +122,7 @@ async def open_reports(club_id: int) -> list[OpenReport]:
     """The club's unresolved reports, oldest first, each with what it is about."""
     rows = (
         await Report.select(
-            Report.id,
-            Report.subject_kind,
-            Report.subject_id,
-            Report.reason,
-            Report.created_at,
+            *Report.all_columns(exclude=[Report.club, Report.reporter, Report.resolved]),
             Report.reporter.display_name.as_alias("reporter_name"),
             Report.escalated_at,
         )

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from events import changes
-from events.db import write_transaction
+from events.db import lock_row, write_transaction
 from events.services import outbox
-from events.services.events_admin import _attendees, _for_update
+from events.services.events_admin import _attendees
 from events.tables import Event, EventStatus, MailKind
 from events.timefmt import utcnow
 
@@ -54,7 +54,7 @@ async def restore_events(
     restored: list[int] = []
     async with write_transaction():
         for event_id in await _targets(event, scope, now):
-            current = await _for_update(Event.select().where(Event.id == event_id)).first()
+            current = await lock_row(Event.select().where(Event.id == event_id)).first()
             if current is None or not can_restore(current, now):
                 continue
             sequence = int(current["sequence"]) + 1

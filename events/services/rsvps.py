@@ -21,11 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from piccolo.engine import engine_finder
-from piccolo.engine.postgres import PostgresEngine
-
 from events import changes
-from events.db import write_transaction
+from events.db import is_postgres, lock_row, write_transaction
 from events.services import outbox
 from events.services.permissions import is_organizer
 from events.tables import (
@@ -167,10 +164,6 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y%m%dT%H%M%S%f")
 
 
-def _is_postgres() -> bool:
-    return isinstance(engine_finder(), PostgresEngine)
-
-
 _sqlite_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
     weakref.WeakKeyDictionary()
 )
@@ -184,7 +177,7 @@ async def _rsvp_transaction() -> AsyncIterator[None]:
     the file lock with growing sleeps (Python's busy handler), which starves some for the
     whole 30 s timeout under a burst; with it they wait in arrival order and only one
     connection per process asks SQLite for the write lock."""
-    if _is_postgres():
+    if is_postgres():
         async with write_transaction():
             yield
         return
@@ -195,10 +188,7 @@ async def _rsvp_transaction() -> AsyncIterator[None]:
 
 
 async def _lock_event(event_id: int) -> dict[str, Any] | None:
-    query = Event.select(*EVENT_FIELDS).where(Event.id == event_id)
-    if _is_postgres():
-        query = query.lock_rows("NO KEY UPDATE")
-    return await query.first()
+    return await lock_row(Event.select(*EVENT_FIELDS).where(Event.id == event_id)).first()
 
 
 async def _locked_facts(
@@ -213,8 +203,8 @@ async def _locked_facts(
 
     Also returns the time of the change, taken once the lock is held: the stamps order the
     waitlist in the order the changes happen."""
-    if _is_postgres():
-        locked = await Event.raw("SELECT id FROM event WHERE id = {} FOR NO KEY UPDATE", event_id)
+    if is_postgres():
+        locked = await lock_row(Event.select(Event.id).where(Event.id == event_id))
         if not locked:
             return None, now or utcnow()
     now = now or utcnow()
@@ -430,9 +420,14 @@ async def respond(
             outcome = await _say_no(event, member_id, mine, facts, now)
         else:
             chosen = _attendance_for(event, mine, attendance)
-            outcome = await _say_yes_checked(
-                event, member_id, mine, guests, attested, visibility, facts, now, chosen
-            )
+            _check_yes(event, mine, guests, attested)
+            if mine is not None and _switches(event, mine, chosen):
+                outcome = await _switch(event, member_id, mine, guests, chosen, facts, now)
+            else:
+                outcome = await _say_yes(
+                    event, member_id, mine, guests, attested, visibility, facts, now, chosen
+                )
+                outcome.attendance = chosen
             if (
                 visibility
                 and mine is not None
@@ -476,17 +471,10 @@ def _attendance_for(event: dict[str, Any], mine: dict[str, Any] | None, asked: s
     raise RsvpRefused("Choose whether you'll be there in person or online.")
 
 
-async def _say_yes_checked(
-    event: dict[str, Any],
-    member_id: int,
-    mine: dict[str, Any] | None,
-    guests: int,
-    attested: bool,
-    visibility: str | None,
-    facts: dict[str, Any],
-    now: datetime,
-    attendance: str = IN_PERSON,
-) -> Outcome:
+def _check_yes(
+    event: dict[str, Any], mine: dict[str, Any] | None, guests: int, attested: bool
+) -> None:
+    """Raises RsvpRefused for more guests than the event takes, or a missing attestation."""
     if not 0 <= guests <= event["guests_allowed"]:
         allowed = event["guests_allowed"]
         raise RsvpRefused(
@@ -496,18 +484,16 @@ async def _say_yes_checked(
         )
     if event["attestation"] and not attested and (mine is None or mine["status"] == NOT_GOING):
         raise RsvpRefused(f"Please confirm: {event['attestation']}")
-    if (
+
+
+def _switches(event: dict[str, Any], mine: dict[str, Any] | None, attendance: str) -> bool:
+    """A member going (or waiting) to a hybrid event changes between in person and online."""
+    return (
         mine is not None
         and is_hybrid(event)
         and mine["status"] in (GOING, WAITLISTED)
         and mine["attendance"] != attendance
-    ):
-        return await _switch(event, member_id, mine, guests, attendance, facts, now)
-    outcome = await _say_yes(
-        event, member_id, mine, guests, attested, visibility, facts, now, attendance
     )
-    outcome.attendance = attendance
-    return outcome
 
 
 async def _say_no(
@@ -722,7 +708,7 @@ async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = N
     Every upcoming event of the club is locked first, so an RSVP racing with this either
     commits before (and is cancelled here) or runs after (and sees the block)."""
     now = now or utcnow()
-    query = (
+    query = lock_row(
         Event.select(*EVENT_FIELDS)
         .where(
             (Event.club == club_id)
@@ -731,8 +717,6 @@ async def cancel_for_club(club_id: int, member_id: int, now: datetime | None = N
         )
         .order_by(Event.id)
     )
-    if _is_postgres():
-        query = query.lock_rows("NO KEY UPDATE")
     events = {int(e["id"]): e for e in await query}
     if not events:
         return 0

@@ -7,10 +7,10 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from events import passwords
+from events.recurrence import local_starts
 from events.services.accounts import create_confirmed_member
-from events.services.series import local_starts, to_utc
 from events.tables import Club, Event, Member, Membership, Repeat, Role, Rsvp, RsvpStatus, Series
-from events.timefmt import to_local, utcnow
+from events.timefmt import to_local, to_utc, utcnow
 
 DEMO_PASSWORD = "recovery-demo"  # noqa: S105 - documented demo password, never in prod
 ORGANIZER_EMAIL = "organizer@example.com"

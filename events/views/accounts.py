@@ -8,20 +8,24 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import changes, flash, login_throttle, passwords, ratelimit, signup_pending
+from events import changes, flash, login_throttle, ratelimit, signup_pending
+from events.access import require_member
 from events.auth import (
     current_member,
     end_all_sessions,
     end_session,
-    login_redirect,
     safe_next,
     start_session,
 )
+from events.forms import password_reset as reset_form
+from events.forms import signup as signup_fields
+from events.forms.fields import email_address, is_email
 from events.services import accounts, listings, pages
+from events.services.feeds import feed_links
 from events.settings import settings_of
 from events.templating import render
 from events.tokens import tokens_of
-from events.views import feeds
+from events.web import form_data
 
 SIGNUP_LIMIT = (10, 3600)
 RESEND_LIMIT_ADDRESS = (3, 3600)  # links asked again per address an hour
@@ -31,11 +35,6 @@ _EVENT_NEXT = re.compile(r"^/events/(\d{1,18})(?:[/?#]|$)")
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-async def form_data(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 async def way_back(next_path: str) -> dict[str, str]:
@@ -64,7 +63,7 @@ async def login_form(request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     data = await form_data(request)
-    email = accounts.normalize_email(data.get("email", ""))[:254]
+    email = email_address(data)
     next_path = safe_next(data.get("next"))
     attempt = login_throttle.LoginAttempt(
         request.app.state.redis, email, client_ip(request), settings_of(request).secret_key
@@ -121,7 +120,7 @@ async def signup_form(request: Request) -> Response:
         request,
         "signup.html",
         {
-            "form": accounts.SignupForm("", "", ""),
+            "form": signup_fields.SignupForm("", "", ""),
             "errors": {},
             "next": next_path,
             "heading_for": await way_back(next_path),
@@ -131,7 +130,7 @@ async def signup_form(request: Request) -> Response:
 
 async def signup(request: Request) -> Response:
     data = await form_data(request)
-    form, errors = accounts.validate_signup(data)
+    form, errors = signup_fields.parse(data)
     next_path = safe_next(data.get("next"), "")
     if errors:
         form.password = ""
@@ -232,16 +231,14 @@ async def _confirm_link_refused(request: Request, token: str) -> Response:
 
 
 async def account(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
+    member = require_member(request)
     page = await pages.account_page(member.id)
     token = tokens_of(request).feed_token(member.id, page.feed_token_version)
     url = f"{settings_of(request).base_url}/me/calendar/{token}.ics"
     return render(
         request,
         "account.html",
-        {**page.context(), "calendar_feed": feeds.feed_links(url)},
+        {**page.context(), "calendar_feed": feed_links(url)},
         headers={"Cache-Control": "no-store"},
     )
 
@@ -252,11 +249,11 @@ async def password_forgot_form(request: Request) -> Response:
 
 async def password_forgot(request: Request) -> Response:
     data = await form_data(request)
-    email = accounts.normalize_email(data.get("email", ""))[:254]
+    email = email_address(data)
     redis = request.app.state.redis
     allowed = await ratelimit.allow(redis, f"reset:ip:{client_ip(request)}", *SIGNUP_LIMIT)
     allowed = await ratelimit.allow(redis, f"reset:email:{email}", 3, 3600) and allowed
-    if allowed and accounts.EMAIL_RE.match(email):
+    if allowed and is_email(email):
         await accounts.request_password_reset(tokens_of(request), email)
     # The same page whether or not the address has an account, and whether or not it was limited.
     return render(request, "password_forgot.html", {"sent": True})
@@ -275,20 +272,17 @@ async def password_reset_form(request: Request) -> Response:
 
 
 async def password_reset(request: Request) -> Response:
-    data = await form_data(request)
-    token = data.get("token", "")[:200]
-    if await accounts.read_reset_token(tokens_of(request), token) is None:
+    reset, errors = reset_form.parse(await form_data(request))
+    if await accounts.read_reset_token(tokens_of(request), reset.token) is None:
         return _reset_link_refused(request)
-    password = data.get("password", "")
-    if not passwords.MIN_LENGTH <= len(password) <= passwords.MAX_LENGTH:
-        errors = {"password": f"Use {passwords.MIN_LENGTH} to {passwords.MAX_LENGTH} characters."}
+    if errors:
         return render(
             request,
             "password_reset.html",
-            {"token": token, "valid": True, "errors": errors},
+            {"token": reset.token, "valid": True, "errors": errors},
             status_code=422,
         )
-    member_id = await accounts.use_reset_token(tokens_of(request), token, password)
+    member_id = await accounts.use_reset_token(tokens_of(request), reset.token, reset.password)
     if member_id is None:  # used meanwhile, by a concurrent request
         return _reset_link_refused(request)
     await end_all_sessions(member_id)  # every other device is signed out

@@ -14,11 +14,11 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import changes
-from events.auth import CurrentMember, current_member, login_redirect
+from events.auth import CurrentMember, current_member
 from events.parsing import parse_id, path_id
 from events.services import stewards as svc
 from events.templating import render
-from events.views.clubs import form_data, organizer_club
+from events.web import form_data, organizer_club
 
 PRIVATE = {"Cache-Control": "no-store"}
 ACTIONS = ("suspend", "restore")
@@ -101,9 +101,7 @@ async def member_action(request: Request) -> Response:
 
 
 async def escalate(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/reports")
+    _, club = await organizer_club(request, f"/clubs/{request.path_params['slug']}/reports")
     if not await svc.escalate(club["id"], path_id(request)):
         raise HTTPException(404, "That report isn't one of this club's.")
     return RedirectResponse(f"/clubs/{club['slug']}/reports", status_code=303)

@@ -10,31 +10,21 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events import changes, flash, forms_attributes, ratelimit, timefmt
-from events.auth import CurrentMember, current_member, login_redirect
+from events import changes, flash, ratelimit, timefmt
+from events.access import require_member
+from events.auth import CurrentMember, current_member
+from events.forms import club as club_form
+from events.forms import welcome_note
 from events.parsing import parse_id, path_id
 from events.services import clubs as svc
 from events.services import greetings as greet
 from events.services import pages, suspension
-from events.services.permissions import is_organizer
 from events.settings import settings_of
 from events.templating import render, wants_fragment
 from events.tokens import Tokens, tokens_of
+from events.web import form_data, load_club, organizer_club, post
 
 NOTE_LIMIT = (10, 3600)  # welcome notes per author per hour
-
-
-async def form_data(request: Request) -> dict[str, str]:
-    return forms_attributes.flatten(await request.form())
-
-
-async def load_club(request: Request) -> dict[str, Any]:
-    club = await svc.get_club(request.path_params["slug"])
-    if club is None:
-        raise HTTPException(404, "We couldn't find that club.")
-    member = current_member(request)
-    await suspension.check_club(club["suspended_at"], member.id if member else None)
-    return club
 
 
 def swap_status(request: Request, status: int) -> int:
@@ -108,10 +98,8 @@ async def membership_response(
 
 
 async def join(request: Request) -> Response:
-    member = current_member(request)
     club = await load_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}")
+    member = require_member(request, f"/clubs/{club['slug']}")
     data = await form_data(request)
     try:
         await svc.join(member.id, club["id"], greetable=greet.parse_choice(data.get("greet")))
@@ -122,10 +110,8 @@ async def join(request: Request) -> Response:
 
 
 async def leave(request: Request) -> Response:
-    member = current_member(request)
     club = await load_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}")
+    member = require_member(request, f"/clubs/{club['slug']}")
     try:
         left = await svc.leave(member.id, club["id"])
     except svc.ClubError as exc:
@@ -135,10 +121,8 @@ async def leave(request: Request) -> Response:
 
 async def greeting_choice(request: Request) -> Response:
     """A member changes whether they are listed as a newcomer to greet in this club."""
-    member = current_member(request)
     club = await load_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}")
+    member = require_member(request, f"/clubs/{club['slug']}")
     data = await form_data(request)
     choice = greet.parse_choice(data.get("greet"))
     from_account = data.get("back") == "account"
@@ -167,14 +151,13 @@ def read_ref(
 
 
 async def welcome(request: Request) -> Response:
-    member = current_member(request)
     club = await load_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}")
+    member = require_member(request, f"/clubs/{club['slug']}")
     data = await form_data(request)
     # An opaque reference the club page made for this viewer: an id alone is refused.
     newcomer_id = read_ref(tokens_of(request), greet.NOTE_REF, data.get("newcomer"), club, member)
     message = data.get("message", "")[:5000]
+    text, errors = welcome_note.parse({"message": message})
     status, error = 200, ""
     if newcomer_id is None:
         status, error = 422, "Choose a newcomer to welcome."
@@ -182,9 +165,11 @@ async def welcome(request: Request) -> Response:
         request.app.state.redis, f"welcome-note:{member.id}", *NOTE_LIMIT
     ):
         status, error = 429, "You've sent a lot of notes this hour. Please try again later."
+    elif errors:
+        status, error = 422, errors["message"]
     else:
         try:
-            await svc.send_note(member.id, club["id"], newcomer_id, message)
+            await svc.send_note(member.id, club["id"], newcomer_id, text)
         except svc.ClubError as exc:
             status, error = exc.status, exc.message
     if status == 403 and not wants_fragment(request):
@@ -234,7 +219,7 @@ async def note_response(
 
 def club_form_page(
     request: Request,
-    form: svc.ClubForm,
+    form: club_form.ClubForm,
     errors: dict[str, str],
     *,
     club: dict[str, Any] | None = None,
@@ -249,17 +234,15 @@ def club_form_page(
 
 
 async def new_club_form(request: Request) -> Response:
-    if current_member(request) is None:
-        return login_redirect(request)
+    require_member(request)
     # The instance's default zone; the browser's own zone replaces it (static/timezone.js).
-    return club_form_page(request, svc.ClubForm(timezone=settings_of(request).default_timezone), {})
+    form = club_form.ClubForm(timezone=settings_of(request).default_timezone)
+    return club_form_page(request, form, {})
 
 
 async def create_club(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/clubs/new")
-    form, errors = svc.validate_club_form(await form_data(request), new=True)
+    member = require_member(request, "/clubs/new")
+    form, errors = club_form.parse(await form_data(request), new=True)
     if not errors:
         try:
             await svc.create_club(form, member.id)
@@ -274,27 +257,14 @@ async def create_club(request: Request) -> Response:
     )
 
 
-async def organizer_club(request: Request) -> tuple[CurrentMember | None, dict[str, Any]]:
-    """The club, after checking the signed-in member organizes THIS club (else 403)."""
-    member = current_member(request)
-    club = await load_club(request)
-    if member is not None and not await is_organizer(member.id, club["id"]):
-        raise HTTPException(403, "Only this club's organizers can do that.")
-    return member, club
-
-
 async def edit_club_form(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request)
+    _, club = await organizer_club(request)
     return club_form_page(request, svc.form_from_club(club), {}, club=club)
 
 
 async def edit_club(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/edit")
-    form, errors = svc.validate_club_form(await form_data(request), new=False)
+    _, club = await organizer_club(request)
+    form, errors = club_form.parse(await form_data(request), new=False)
     form.slug = club["slug"]
     if errors:
         return club_form_page(request, form, errors, club=club, status=422)
@@ -306,9 +276,7 @@ async def edit_club(request: Request) -> Response:
 
 
 async def team_page(request: Request, message: str = "", status: int = 200) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/team")
+    _, club = await organizer_club(request)
     context = {
         "club": club,
         "team": await svc.team(club["id"]),
@@ -319,9 +287,7 @@ async def team_page(request: Request, message: str = "", status: int = 200) -> R
 
 
 async def team_action(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/team")
+    member, club = await organizer_club(request, f"/clubs/{request.path_params['slug']}/team")
     target = path_id(request, "member_id")
     action = request.path_params["action"]
     data = await form_data(request)
@@ -347,9 +313,7 @@ async def team_action(request: Request) -> Response:
 
 
 async def note_action(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/account")
+    member = require_member(request, "/account")
     note_id = parse_id(request.path_params.get("id"))
     action = request.path_params["action"]
     if note_id is None or action not in ("hide", "report"):
@@ -369,9 +333,7 @@ async def note_action(request: Request) -> Response:
 
 
 async def greetings(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/account")
+    member = require_member(request, "/account")
     data = await form_data(request)
     choice = data.get("allow", "")
     allow = (
@@ -384,26 +346,16 @@ async def greetings(request: Request) -> Response:
 routes = [
     Route("/clubs", directory, name="clubs"),
     Route("/clubs/new", new_club_form, methods=["GET"], name="club_new"),
-    Route("/clubs/new", create_club, methods=["POST"]),
+    post("/clubs/new", create_club),
     Route("/clubs/{slug:str}", club_page, name="club"),
-    Route("/clubs/{slug:str}/join", join, methods=["POST"], name="club_join"),
-    Route("/clubs/{slug:str}/leave", leave, methods=["POST"], name="club_leave"),
-    Route("/clubs/{slug:str}/welcome", welcome, methods=["POST"], name="club_welcome"),
-    Route("/clubs/{slug:str}/greeting", greeting_choice, methods=["POST"], name="club_greeting"),
+    post("/clubs/{slug:str}/join", join, "club_join"),
+    post("/clubs/{slug:str}/leave", leave, "club_leave"),
+    post("/clubs/{slug:str}/welcome", welcome, "club_welcome"),
+    post("/clubs/{slug:str}/greeting", greeting_choice, "club_greeting"),
     Route("/clubs/{slug:str}/edit", edit_club_form, methods=["GET"], name="club_edit"),
-    Route("/clubs/{slug:str}/edit", edit_club, methods=["POST"]),
+    post("/clubs/{slug:str}/edit", edit_club),
     Route("/clubs/{slug:str}/team", team_page, methods=["GET"], name="club_team"),
-    Route(
-        "/clubs/{slug:str}/team/{member_id:int}/{action:str}",
-        team_action,
-        methods=["POST"],
-        name="club_team_action",
-    ),
-    Route(
-        "/account/notes/{id:int}/{action:str}",
-        note_action,
-        methods=["POST"],
-        name="note_action",
-    ),
-    Route("/account/greetings", greetings, methods=["POST"], name="greetings"),
+    post("/clubs/{slug:str}/team/{member_id:int}/{action:str}", team_action, "club_team_action"),
+    post("/account/notes/{id:int}/{action:str}", note_action, "note_action"),
+    post("/account/greetings", greetings, "greetings"),
 ]

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from events.tables import DevMail
+from events.mail_transport import DevMailbox
 from events.templating import render
 
 
@@ -38,7 +38,7 @@ def readable(raw: str) -> dict[str, Any]:
 
 
 async def dev_mail(request: Request) -> Response:
-    rows = await DevMail.select().order_by(DevMail.id, ascending=False).limit(50)
+    rows = await DevMailbox.latest()
     mails = [{**row, **readable(row["message"])} for row in rows]
     return render(request, "dev_mail.html", {"mails": mails}, headers={"Cache-Control": "no-store"})
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,16 +23,16 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import conditional, timefmt
+from events.access import require_member
 from events.attributes import labels as attribute_labels
-from events.auth import current_member, login_redirect
 from events.parsing import path_id
 from events.services import calendar as ics
+from events.services import clubs, listings
 from events.services import feeds as feed_svc
-from events.services import listings
-from events.services.feeds import WINDOW_AHEAD, FeedRow, Fingerprint, Scope
+from events.services.feeds import WINDOW_AHEAD, FeedRow, FeedSelection, Fingerprint
 from events.settings import Settings, settings_of
-from events.tables import Club, Event, Member, Membership, RsvpStatus
 from events.templating import render, wants_fragment
+from events.timefmt import as_utc
 from events.tokens import tokens_of
 
 log = logging.getLogger(__name__)
@@ -60,9 +60,7 @@ RENDER_CACHE_TTL = 3600
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # Room kept under the size bound for the calendar's own lines (name, URL, refresh...).
 HEAD_ROOM = 4_096
-_EVENT_FIELDS = feed_svc.EVENT_FIELDS
 _PROBE_FIELDS = feed_svc.PROBE_FIELDS
-_utc = feed_svc.utc
 
 
 @dataclass
@@ -72,9 +70,14 @@ class Validators:
 
 
 def fingerprint_validators(
-    scope: Scope, fp: Fingerprint, dropped: datetime | None, extra: str = "", *, base_url: str
+    selection: FeedSelection,
+    fp: Fingerprint,
+    dropped: datetime | None,
+    extra: str = "",
+    *,
+    base_url: str,
 ) -> Validators:
-    text = f"{FORMAT}|{base_url}|{scope.key}|{extra}|{fp}"
+    text = f"{FORMAT}|{base_url}|{selection.key}|{extra}|{fp}"
     # `last_ended`: the split between ended and upcoming events moved then (see `_render`).
     moments = (fp.max_updated, fp.max_club_updated, fp.last_ended, dropped)
     stamps = [EPOCH, *(t for t in moments if t)]
@@ -86,7 +89,7 @@ def fingerprint_validators(
 
 
 def validators(
-    scope: Scope,
+    selection: FeedSelection,
     rows: Sequence[Mapping[str, Any]],
     dropped: datetime | None,
     extra: str = "",
@@ -95,26 +98,26 @@ def validators(
     base_url: str,
 ) -> Validators:
     """ETag and Last-Modified from what decides the bytes: the rows' ids and change stamps,
-    the clubs' change stamps, the request's scope and the code's format version (and, for a
+    the clubs' change stamps, the request's selection and the code's format version (and, for a
     feed, which rows already ended: the size bound keeps upcoming ones first)."""
-    digest = hashlib.sha256(f"{FORMAT}|{base_url}|{scope.key}|{extra}".encode())
+    digest = hashlib.sha256(f"{FORMAT}|{base_url}|{selection.key}|{extra}".encode())
     stamps = [EPOCH]
     if dropped:
         stamps.append(dropped)
     for r in rows:
-        updated = _utc(r["updated_at"]) or EPOCH
-        club_updated = _utc(r.get("club_updated_at")) or EPOCH
-        ended = now is not None and _utc(r["ends_at"]) < now
+        updated = as_utc(r["updated_at"]) or EPOCH
+        club_updated = as_utc(r.get("club_updated_at")) or EPOCH
+        ended = now is not None and as_utc(r["ends_at"]) < now
         digest.update(
             f"|{r['id']}:{updated.isoformat()}:{r['sequence']}:{r['status']}:"
             f"{club_updated.isoformat()}:{r.get('rsvp_status', '')}:{ended}:"
             f"{r.get('rsvp_attendance', '')}".encode()
         )
-        stamps += [updated, club_updated, _utc(r["starts_at"]) - WINDOW_AHEAD]
+        stamps += [updated, club_updated, as_utc(r["starts_at"]) - WINDOW_AHEAD]
         if ended:
-            stamps.append(_utc(r["ends_at"]))
+            stamps.append(as_utc(r["ends_at"]))
         if r.get("rsvp_updated_at"):
-            stamps.append(_utc(r["rsvp_updated_at"]))
+            stamps.append(as_utc(r["rsvp_updated_at"]))
     last = max(stamps).replace(microsecond=0)
     return Validators(etag=f'"{digest.hexdigest()[:32]}"', last_modified=last)
 
@@ -140,7 +143,7 @@ def _headers(v: Validators, *, private: bool, filename: str = "") -> dict[str, s
 
 async def _respond(
     request: Request,
-    scope: Scope,
+    selection: FeedSelection,
     render_body: Any,
     *,
     private: bool = False,
@@ -152,15 +155,17 @@ async def _respond(
     # The ETag does not depend on when rows left the window; only Last-Modified does, and a
     # revalidation by ETag needs no Last-Modified: skip that query for it.
     by_etag = "if-none-match" in request.headers
-    dropped = None if by_etag else await scope.dropped_since(now)
+    dropped = None if by_etag else await selection.dropped_since(now)
     # Public feeds: one aggregate row. Private feeds are small: their rows (with RSVP states).
-    public = scope.member_id is None
-    probe: Any = await scope.fingerprint(now) if public else await scope.rows(_PROBE_FIELDS, now)
+    public = selection.member_id is None
+    probe: Any = (
+        await selection.fingerprint(now) if public else await selection.rows(_PROBE_FIELDS, now)
+    )
 
     def check(dropped: datetime | None) -> Validators:
         if public:
-            return fingerprint_validators(scope, probe, dropped, extra, base_url=base_url)
-        return validators(scope, probe, dropped, extra, now, base_url=base_url)
+            return fingerprint_validators(selection, probe, dropped, extra, base_url=base_url)
+        return validators(selection, probe, dropped, extra, now, base_url=base_url)
 
     v = check(dropped)
     headers = _headers(v, private=private, filename=filename)
@@ -169,18 +174,20 @@ async def _respond(
             del headers["Last-Modified"]  # RFC 9110 §15.4.5: the ETag is the validator here
         return Response(status_code=304, headers=headers)
     if by_etag:
-        dropped = await scope.dropped_since(now)
+        dropped = await selection.dropped_since(now)
         v = check(dropped)
         headers = _headers(v, private=private, filename=filename)
     body = await _cached(request, v.etag)
     if body is None:
-        found = await feed_svc.feed_rows(scope, now)
+        found = await feed_svc.feed_rows(selection, now)
         # Rows may have changed since the probe: the headers must describe these bytes.
         if public:
-            v = fingerprint_validators(scope, found.fingerprint, dropped, extra, base_url=base_url)
+            v = fingerprint_validators(
+                selection, found.fingerprint, dropped, extra, base_url=base_url
+            )
         else:
             rows = [r.as_dict() for r in found.rows]
-            v = validators(scope, rows, dropped, extra, now, base_url=base_url)
+            v = validators(selection, rows, dropped, extra, now, base_url=base_url)
         headers = _headers(v, private=private, filename=filename)
         body = render_body(found.rows, now)
         await _store(request, v.etag, body)
@@ -220,8 +227,8 @@ def _bounded(
 ) -> list[tuple[Mapping[str, Any], str, bytes]]:
     """The VEVENTs that fit in MAX_BYTES with their VTIMEZONEs: upcoming events first
     (nearest first), then those that already ended (latest first); back in start order."""
-    upcoming = [v for v in vevents if _utc(v[0]["ends_at"]) >= now]
-    ended = [v for v in vevents if _utc(v[0]["ends_at"]) < now]
+    upcoming = [v for v in vevents if as_utc(v[0]["ends_at"]) >= now]
+    ended = [v for v in vevents if as_utc(v[0]["ends_at"]) < now]
     ended.reverse()
     budget = feed_svc.MAX_BYTES - HEAD_ROOM
     zones: set[str] = set()
@@ -234,7 +241,7 @@ def _bounded(
         budget -= cost
         zones.add(zone)
         kept.append(v)
-    kept.sort(key=lambda v: (_utc(v[0]["starts_at"]), v[0]["id"]))
+    kept.sort(key=lambda v: (as_utc(v[0]["starts_at"]), v[0]["id"]))
     return kept
 
 
@@ -259,7 +266,7 @@ def _render(
         status = None
         audience = ics.Audience()
         if private:
-            going = row.get("rsvp_status") == RsvpStatus.going.value
+            going = row.get("rsvp_status") == feed_svc.GOING
             # A club that removed and blocked the member shares no attendee-only details.
             details = going and row.get("club_slug") not in barred
             if (
@@ -277,7 +284,7 @@ def _render(
         )
         rendered.append((row, row["club_timezone"], vevent))
     kept = _bounded(rendered, now or timefmt.utcnow())
-    last = max((_utc(r["updated_at"]) for r, _, _ in kept), default=None)
+    last = max((as_utc(r["updated_at"]) for r, _, _ in kept), default=None)
     vevents = [(zone, vevent) for _, zone, vevent in kept]
     return ics.assemble(cal, vevents, fallback_zone=fallback_zone, last_modified=last)
 
@@ -290,7 +297,7 @@ async def site_feed(request: Request) -> Response:
     wanted = request.query_params.get("activity")
     activities = await listings.activity_names() if wanted else []
     filters = listings.parse_filters(request.query_params, activities)
-    if filters.club and not await Club.exists().where(Club.slug == filters.club):
+    if filters.club and await clubs.get_club(filters.club) is None:
         raise HTTPException(404, "We couldn't find that club.")
     query = filters.as_query()
     key = "site?" + urlencode(sorted(query.items()))
@@ -304,27 +311,24 @@ async def site_feed(request: Request) -> Response:
         uid = f"steady-site-{hashlib.sha256(key.encode()).hexdigest()[:16]}@{s.hostname}"
     else:
         name, uid = "Steady: all events", f"steady-site@{s.hostname}"
-    scope = Scope(key=key, filters=filters)
+    selection = FeedSelection(key=key, filters=filters)
     url = f"{s.base_url}/?{urlencode(query)}" if query else f"{s.base_url}/"
     return await _respond(
         request,
-        scope,
+        selection,
         lambda rows, now: _render(rows, settings=s, name=name, uid=uid, url=url, now=now),
     )
 
 
 async def club_feed(request: Request) -> Response:
-    club = (
-        await Club.select(Club.id, Club.slug, Club.name, Club.timezone, Club.updated_at)
-        .where(Club.slug == str(request.path_params["slug"]).lower())
-        .where(Club.suspended_at.is_null())  # suspended by a steward (#16)
-        .first()
-    )
+    club = await clubs.get_club(str(request.path_params["slug"]).lower())
+    if club is not None and club["suspended_at"] is not None:
+        club = None  # suspended by a steward (#16)
     if club is None:
         raise HTTPException(404, "We couldn't find that club.")
     s = settings_of(request)
-    scope = Scope(key=f"club:{club['id']}", club_slug=club["slug"])
-    extra = f"{club['name']}|{club['timezone']}|{_utc(club['updated_at'])}"
+    selection = FeedSelection(key=f"club:{club['id']}", club_slug=club["slug"])
+    extra = f"{club['name']}|{club['timezone']}|{as_utc(club['updated_at'])}"
 
     def render_club(rows: Sequence[FeedRow], now: datetime) -> bytes:
         return _render(
@@ -337,20 +341,16 @@ async def club_feed(request: Request) -> Response:
             fallback_zone=club["timezone"],
         )
 
-    return await _respond(request, scope, render_club, extra=extra)
+    return await _respond(request, selection, render_club, extra=extra)
 
 
 async def event_feed(request: Request) -> Response:
     event_id = path_id(request)
-    row = (
-        await Event.select(*feed_svc.columns(Event, _EVENT_FIELDS))
-        .where((Event.id == event_id) & Event.club.suspended_at.is_null())
-        .first()
-    )
+    row = await feed_svc.event_row(event_id)
     if row is None:
         raise HTTPException(404, "We couldn't find that event. It may have been removed.")
     s = settings_of(request)
-    v = validators(Scope(key=f"event:{event_id}"), [row], None, base_url=s.base_url)
+    v = validators(FeedSelection(key=f"event:{event_id}"), [row], None, base_url=s.base_url)
     headers = _headers(v, private=False, filename=f"event-{event_id}.ics")
     if _not_modified(request, v):
         return Response(status_code=304, headers=headers)
@@ -364,36 +364,21 @@ async def member_feed(request: Request) -> Response:
     if ids is None:
         raise HTTPException(404, "There's no calendar at this address.")
     member_id, version = ids
-    member = (
-        await Member.select(
-            Member.id, Member.feed_token_version, Member.discreet, Member.deleted_at
-        )
-        .where(Member.id == member_id)
-        .first()
-    )
+    member = await feed_svc.feed_owner(member_id)
     if member is None:
         raise HTTPException(404, "There's no calendar at this address.")
     if member["deleted_at"] is not None or version != member["feed_token_version"]:
         raise HTTPException(410, "This calendar link was reset. Get the new one on your account.")
     s = settings_of(request)
     discreet = bool(member["discreet"])
-    scope = Scope(key=f"member:{member_id}:{version}", member_id=member_id)
-    barred = frozenset(
-        str(r["slug"])
-        for r in await Membership.select(Membership.club.slug.as_alias("slug")).where(
-            (Membership.member == member_id) & Membership.blocked.eq(True)
-        )
-    )
+    selection = FeedSelection(key=f"member:{member_id}:{version}", member_id=member_id)
+    barred = await feed_svc.barred_club_slugs(member_id)
     # Part of the ETag: a block changes the bytes even when no event row changed.
     extra = f"discreet={discreet}|barred={','.join(sorted(barred))}"
     uid = f"steady-private-{hashlib.sha256(token.encode()).hexdigest()[:16]}@{s.hostname}"
 
     def render_private(rows: Sequence[FeedRow], now: datetime) -> bytes:
-        shown = [
-            r
-            for r in rows
-            if r.rsvp_status in (RsvpStatus.going.value, RsvpStatus.waitlisted.value)
-        ]
+        shown = [r for r in rows if r.rsvp_status in feed_svc.ATTENDING]
         return _render(
             shown,
             settings=s,
@@ -405,36 +390,23 @@ async def member_feed(request: Request) -> Response:
             barred=barred,
         )
 
-    return await _respond(request, scope, render_private, private=True, extra=extra)
+    return await _respond(request, selection, render_private, private=True, extra=extra)
 
 
 # --- the account page's calendar section ------------------------------------------------
 
 
-def feed_links(url: str) -> dict[str, str]:
-    """https://, webcal://, Outlook's webcal:https:// and Google "add by URL" forms of a feed."""
-    parts = urlsplit(url)
-    webcal = "webcal://" + parts.netloc + parts.path + (f"?{parts.query}" if parts.query else "")
-    google = "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe="")
-    return {"https": url, "webcal": webcal, "outlook": f"webcal:{url}", "google": google}
-
-
 async def account_feed_context(request: Request, member_id: int) -> dict[str, Any]:
     """What `_account_feed.html` needs: the member's private feed links."""
-    row = await Member.select(Member.feed_token_version).where(Member.id == member_id).first()
-    version = int(row["feed_token_version"]) if row else 1
+    version = await feed_svc.feed_token_version(member_id)
     token = tokens_of(request).feed_token(member_id, version)
     url = f"{settings_of(request).base_url}/me/calendar/{token}.ics"
-    return {"calendar_feed": feed_links(url)}
+    return {"calendar_feed": feed_svc.feed_links(url)}
 
 
 async def reset_feed(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/account")
-    await Member.update({Member.feed_token_version: Member.feed_token_version + 1}).where(
-        Member.id == member.id
-    )
+    member = require_member(request, "/account")
+    await feed_svc.reset_feed_token(member.id)
     if not wants_fragment(request):
         return RedirectResponse("/account?calendar=reset#calendar", status_code=303)
     context = {**(await account_feed_context(request, member.id)), "calendar_reset": True}

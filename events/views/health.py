@@ -8,15 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from events.tables import Club
-
-
-async def _db_ok() -> bool:
-    try:
-        await asyncio.wait_for(Club.select(Club.id).limit(1), timeout=3)
-    except Exception:  # noqa: BLE001 - any failure means "not ok"
-        return False
-    return True
+from events.services.health import database_ok
 
 
 async def _redis_ok(request: Request) -> bool:
@@ -30,7 +22,7 @@ async def _redis_ok(request: Request) -> bool:
 
 
 async def healthz(request: Request) -> Response:
-    db, redis = await asyncio.gather(_db_ok(), _redis_ok(request))
+    db, redis = await asyncio.gather(database_ok(), _redis_ok(request))
     body = {"db": "ok" if db else "down", "redis": "ok" if redis else "down"}
     return JSONResponse(
         body, status_code=200 if db and redis else 503, headers={"Cache-Control": "no-store"}

@@ -7,18 +7,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events.auth import current_member, login_redirect
+from events.access import require_member
 from events.services import retention
 from events.templating import render
-from events.views.clubs import form_data
+from events.web import form_data
 
 PRIVATE = {"Cache-Control": "no-store"}
 
 
 async def history_page(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
+    member = require_member(request)
     context = {
         "past": await retention.past_events(member.id),
         "cleared": request.query_params.get("cleared") == "1",
@@ -28,9 +26,7 @@ async def history_page(request: Request) -> Response:
 
 
 async def clear_history(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/account/history")
+    member = require_member(request, "/account/history")
     data = await form_data(request)
     if data.get("confirm") != "yes":
         context = {

@@ -11,20 +11,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from events.auth import login_redirect
 from events.services import insights as svc
 from events.services import retention
 from events.templating import render
-from events.views.clubs import form_data, organizer_club
-from events.views.rsvps import csv_cell
+from events.web import csv_cell, form_data, organizer_club
 
 PRIVATE = {"Cache-Control": "no-store"}
 
 
 async def insights_page(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request)
+    _, club = await organizer_club(request)
     data = await svc.club_insights(club["id"], club["timezone"])
     context = {
         "club": club,
@@ -35,9 +31,7 @@ async def insights_page(request: Request) -> Response:
 
 
 async def insights_csv(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/insights")
+    _, club = await organizer_club(request, f"/clubs/{request.path_params['slug']}/insights")
     data = await svc.club_insights(club["id"], club["timezone"])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -81,17 +75,13 @@ def current_text(club: dict[str, Any]) -> str:
 
 
 async def retention_form(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request)
+    _, club = await organizer_club(request)
     saved = request.query_params.get("saved") == "1"
     return retention_page(request, club, current_text(club), saved=saved)
 
 
 async def save_retention(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/retention")
+    _, club = await organizer_club(request, f"/clubs/{request.path_params['slug']}/retention")
     data = await form_data(request)
     choice, error = retention.parse_choice(str(club["kind"]), data.get("forget_after_days"))
     if error:

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import changes, timefmt
-from events.auth import current_member, login_redirect
+from events.access import require_organizer
 from events.parsing import path_id
 from events.services import meeting_import, meetings
 from events.services.clubs import get_club
@@ -30,7 +30,6 @@ from events.templating import render
 from events.views.feeds import EPOCH, Validators
 from events.views.feeds import _headers as feed_headers
 from events.views.feeds import _not_modified as not_modified
-from events.views.organizer import organizer_of
 
 FORMAT = "meeting-guide-1"
 
@@ -102,10 +101,8 @@ async def _import_club(request: Request) -> tuple[dict[str, Any], Any] | Respons
     club = await get_club(str(request.path_params["slug"]).lower())
     if club is None:
         raise HTTPException(404, "We couldn't find that club.")
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/meetings/import")
-    return club, await organizer_of(request, club["id"])
+    next_path = f"/clubs/{club['slug']}/meetings/import"
+    return club, await require_organizer(request, club["id"], next_path)
 
 
 async def import_meetings(request: Request) -> Response:

@@ -7,46 +7,32 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from events import expect_fields, flash, forms_attributes, ratelimit
-from events.auth import CurrentMember, current_member, login_redirect
-from events.forms import form_from_event, parse_event_form
+from events.access import require_member, require_organizer
+from events.forms import cancel as cancel_form
+from events.forms import event as event_form
+from events.forms import event_message, role
+from events.forms.event import blank_form, form_from_event
+from events.parsing import ID_MAX, parse_int, path_id
+from events.services import clubs, copies, form_keys, listings
 from events.services import events_admin as admin
-from events.services import form_keys, listings, suspension
-from events.services.permissions import is_organizer
-from events.tables import EventStatus, Repeat
 from events.templating import render, wants_fragment
-from events.views.pages import event_context, load_event, path_id
+from events.web import (
+    event_context,
+    form_data,
+    load_club,
+    load_event,
+    organizer_event,
+    post,
+    see_other,
+)
 
 MESSAGE_LIMIT = (5, 3600)  # messages per event per hour
 ACTIVITY_CHOICES = listings.KNOWN_ACTIVITIES
 NO_STORE = {"Cache-Control": "no-store"}
-
-
-async def form_data(request: Request) -> dict[str, str]:
-    return forms_attributes.flatten(await request.form())
-
-
-def see_other(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
-async def organizer_of(request: Request, club_id: int) -> CurrentMember:
-    """The signed-in organizer of this club; 403 for anyone else (incl. other clubs' organizers)."""
-    member = current_member(request)
-    if member is None or not await is_organizer(member.id, club_id):
-        raise HTTPException(403, "Only this club's organizers can do that.")
-    return member
-
-
-async def organizer_event(request: Request) -> tuple[dict[str, Any], CurrentMember] | Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, f"/events/{path_id(request)}")
-    event = await load_event(request)
-    return event, await organizer_of(request, event["club"])
 
 
 # --- event form -----------------------------------------------------------------------------
@@ -69,7 +55,7 @@ def form_page(
             "form": form,
             "errors": errors or {},
             "event": event,
-            "repeats": [r.value for r in Repeat],
+            "repeats": event_form.REPEATS,
             "activities": sorted(
                 set(ACTIVITY_CHOICES) | {a for a in club["activities"].split(",") if a}
             ),
@@ -79,21 +65,32 @@ def form_page(
     )
 
 
-async def new_event(request: Request) -> Response:
-    club = await listings.club_by_slug(request.path_params["slug"])
-    if club is None:
-        raise HTTPException(404, "We couldn't find that club.")
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
-    await suspension.check_club(club["suspended_at"], member.id)
-    await organizer_of(request, club["id"])
-    if request.method == "GET":
-        from events.views import posting  # it builds on this module's helpers
+async def new_form(request: Request, club: dict[str, Any]) -> dict[str, str]:
+    """A blank form, or with ?copy=ID the form of that event of this club, moved on."""
+    copy_id = parse_int(request.query_params.get("copy", ""), 1, ID_MAX)
+    if copy_id is None:
+        form = {**blank_form(), **expect_fields.form_of({})}
+        form["activity"] = club["activities"].split(",")[0] if club["activities"] else ""
+        form.update(forms_attributes.initial(club))  # the club's default attributes (#15)
+    else:
+        event = await listings.get_event(copy_id)
+        if event is None or event["club"] != club["id"]:
+            raise HTTPException(404, "We couldn't find that event in this club.")
+        form = {**copies.copy_form(event, club["timezone"]), **expect_fields.form_of(event)}
+        form["copied_from"] = event["title"]
+        form["copied_weekday"] = copies.weekday_of(form)
+    form[form_keys.FIELD] = form_keys.new_key()
+    return form
 
-        return form_page(request, club=club, form=await posting.new_form(request, club))
+
+async def new_event(request: Request) -> Response:
+    club = await load_club(request)
+    member = await require_organizer(request, club["id"])
+    if request.method == "GET":
+        return form_page(request, club=club, form=await new_form(request, club))
     data = await form_data(request)
-    values, errors, form = parse_event_form(data, club["timezone"], new=True)
+    values, errors = event_form.parse(data, club["timezone"], new=True)
+    form = event_form.raw_form(data)
     expect, expect_errors = expect_fields.parse(data)  # "What to expect" (#14)
     errors.update(expect_errors)
     form.update(expect_fields.form_of(data))
@@ -109,22 +106,19 @@ async def new_event(request: Request) -> Response:
 
 
 async def club_of(event: dict[str, Any]) -> dict[str, Any]:
-    club = await listings.club_by_slug(event["club_slug"])
+    club = await clubs.get_club(event["club_slug"])
     assert club is not None
     return club
 
 
 async def edit_event(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     club = await club_of(event)
     tz = club["timezone"]
     if request.method == "GET":
         form = {**form_from_event(event, tz), **expect_fields.form_of(event)}
         return form_page(request, club=club, form=form, event=event)
-    if event["status"] == EventStatus.cancelled.value:
+    if listings.is_cancelled(event):
         return form_page(
             request,
             club=club,
@@ -134,14 +128,16 @@ async def edit_event(request: Request) -> Response:
             status_code=409,
         )
     data = await form_data(request)
-    values, errors, form = parse_event_form(data, tz, new=False, original_start=event["starts_at"])
+    values, errors = event_form.parse(data, tz, new=False, original_start=event["starts_at"])
+    form = event_form.raw_form(data)
     expect, expect_errors = expect_fields.parse(data)  # "What to expect" (#14)
     errors.update(expect_errors)
     form.update(expect_fields.form_of(data))
     if values is not None:
-        targets = await admin.following(event) if values.scope == "following" else [event]
+        targets = await admin.following(event) if values.dates == "following" else [event]
         plan = admin.plan_edit(event, targets, values, tz)
-        if problem := admin.plan_problems(plan[1:], values, tz):
+        later = [start for _, start in plan[1:]]
+        if problem := event_form.occurrence_problem(later, values.duration, tz, "following dates"):
             errors["starts_at"] = problem
     if values is None or errors:
         return form_page(request, club=club, form=form, errors=errors, event=event, status_code=422)
@@ -170,33 +166,21 @@ def cancel_page(
     )
 
 
-def cancel_fields(data: Any) -> tuple[str, str]:
-    reason = " ".join(str(data.get("reason", "")).split())
-    return reason, "following" if data.get("scope") == "following" else "one"
-
-
 async def confirm_cancel(request: Request) -> Response:
     """GET: the confirmation page (the edit page's cancel form and the event page lead here)."""
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
-    if event["status"] == EventStatus.cancelled.value:
+    _, event = await organizer_event(request)
+    if listings.is_cancelled(event):
         return see_other(f"/events/{event['id']}")
-    reason, scope = cancel_fields(request.query_params)
-    return cancel_page(request, event, reason[:300], scope)
+    cancel, _ = cancel_form.parse({k: str(v) for k, v in request.query_params.items()})
+    return cancel_page(request, event, cancel.reason[: cancel_form.REASON.limit], cancel.dates)
 
 
 async def cancel_event(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
-    reason, scope = cancel_fields(await form_data(request))
-    if len(reason) > 300:
-        errors = {"reason": "Keep the reason to 300 characters."}
-        return cancel_page(request, event, reason, scope, errors, status_code=422)
-    cancelled = await admin.cancel_events(event, reason, scope)
+    _, event = await organizer_event(request)
+    cancel, errors = cancel_form.parse(await form_data(request))
+    if errors:
+        return cancel_page(request, event, cancel.reason, cancel.dates, errors, status_code=422)
+    cancelled = await admin.cancel_events(event, cancel.reason, cancel.dates)
     if not cancelled:
         return see_other(f"/events/{event['id']}")
     count = len(cancelled)
@@ -222,10 +206,7 @@ async def attendee_context(event: dict[str, Any]) -> dict[str, Any]:
 
 
 async def attendees(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     context = await attendee_context(event)
     context["notice"] = {
         "sent": "Your message is on its way.",
@@ -235,10 +216,7 @@ async def attendees(request: Request) -> Response:
 
 
 async def check_in(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     rsvp_id = path_id(request, "rsvp_id")
     checked = request.url.path.endswith("/checkin")
     row = await admin.set_checked_in(event["id"], rsvp_id, checked)
@@ -257,15 +235,8 @@ async def check_in(request: Request) -> Response:
 
 
 async def message(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, member = found
-    data = await form_data(request)
-    subject = " ".join(data.get("subject", "").split())
-    body = data.get("body", "").replace("\r\n", "\n").strip()
-    include_waitlist = bool(data.get("include_waitlist"))
-    errors = admin.check_message(subject, body)
+    member, event = await organizer_event(request)
+    sent, errors = event_message.parse(await form_data(request))
     status_code = 422
     if not errors and not await ratelimit.allow(
         request.app.state.redis, f"event-message:{event['id']}", *MESSAGE_LIMIT
@@ -278,16 +249,14 @@ async def message(request: Request) -> Response:
     if errors:
         context = await attendee_context(event)
         context["errors"] = errors
-        context["message_form"] = {
-            "subject": subject,
-            "body": body,
-            "include_waitlist": "on" if include_waitlist else "",
-        }
+        context["message_form"] = sent.as_form()
         headers = dict(NO_STORE)
         if status_code == 429:
             headers["Retry-After"] = "3600"
         return render(request, "attendees.html", context, status_code=status_code, headers=headers)
-    result = await admin.send_message(event, member.id, subject, body, include_waitlist)
+    result = await admin.send_message(
+        event, member.id, sent.subject, sent.body, sent.include_waitlist
+    )
     flag = "repeat" if result.repeated else "sent"
     return see_other(f"/events/{event['id']}/attendees?message={flag}#messages")
 
@@ -304,24 +273,16 @@ async def event_page_with(
 
 
 async def add_role(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
-    data = await form_data(request)
-    name = " ".join(data.get("name", "").split())
-    spots, errors = admin.check_role(name, data.get("spots", ""))
+    _, event = await organizer_event(request)
+    new_role, errors = role.parse(await form_data(request))
     if errors:
         return await event_page_with(request, event, " ".join(errors.values()), 422)
-    await admin.add_role(event["id"], name, spots)
+    await admin.add_role(event["id"], new_role.name, new_role.spots)
     return see_other(f"/events/{event['id']}#roles")
 
 
 async def remove_role(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     if not await admin.remove_role(event["id"], path_id(request, "role_id")):
         raise HTTPException(404, "That role isn't on this event.")
     return see_other(f"/events/{event['id']}#roles")
@@ -334,12 +295,10 @@ TAKE_MESSAGES = {
 
 
 async def take_role(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, f"/events/{path_id(request)}")
+    member = require_member(request, f"/events/{path_id(request)}")
     event = await load_event(request)
     role_id = path_id(request, "role_id")
-    if event["status"] == EventStatus.cancelled.value:
+    if listings.is_cancelled(event):
         return await event_page_with(request, event, "This event was cancelled.", 409)
     result = await admin.take_role(event["id"], role_id, member.id)
     if result == admin.TakeResult.missing:
@@ -351,9 +310,7 @@ async def take_role(request: Request) -> Response:
 
 
 async def leave_role(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, f"/events/{path_id(request)}")
+    member = require_member(request, f"/events/{path_id(request)}")
     event = await load_event(request)
     if not await admin.leave_role(event["id"], path_id(request, "role_id"), member.id):
         raise HTTPException(404, "That role isn't on this event.")
@@ -363,36 +320,14 @@ async def leave_role(request: Request) -> Response:
 routes = [
     Route("/clubs/{slug:str}/events/new", new_event, methods=["GET", "POST"], name="event_new"),
     Route("/events/{id:int}/edit", edit_event, methods=["GET", "POST"], name="event_edit"),
-    Route("/events/{id:int}/cancel", cancel_event, methods=["POST"], name="event_cancel"),
+    post("/events/{id:int}/cancel", cancel_event, "event_cancel"),
     Route("/events/{id:int}/cancel", confirm_cancel, methods=["GET"], name="event_cancel_confirm"),
     Route("/events/{id:int}/attendees", attendees, name="event_attendees"),
-    Route(
-        "/events/{id:int}/attendees/{rsvp_id:int}/checkin",
-        check_in,
-        methods=["POST"],
-        name="rsvp_checkin",
-    ),
-    Route(
-        "/events/{id:int}/attendees/{rsvp_id:int}/uncheckin",
-        check_in,
-        methods=["POST"],
-        name="rsvp_uncheckin",
-    ),
-    Route("/events/{id:int}/message", message, methods=["POST"], name="event_message"),
-    Route("/events/{id:int}/roles", add_role, methods=["POST"], name="role_add"),
-    Route(
-        "/events/{id:int}/roles/{role_id:int}/remove",
-        remove_role,
-        methods=["POST"],
-        name="role_remove",
-    ),
-    Route(
-        "/events/{id:int}/roles/{role_id:int}/take", take_role, methods=["POST"], name="role_take"
-    ),
-    Route(
-        "/events/{id:int}/roles/{role_id:int}/leave",
-        leave_role,
-        methods=["POST"],
-        name="role_leave",
-    ),
+    post("/events/{id:int}/attendees/{rsvp_id:int}/checkin", check_in, "rsvp_checkin"),
+    post("/events/{id:int}/attendees/{rsvp_id:int}/uncheckin", check_in, "rsvp_uncheckin"),
+    post("/events/{id:int}/message", message, "event_message"),
+    post("/events/{id:int}/roles", add_role, "role_add"),
+    post("/events/{id:int}/roles/{role_id:int}/remove", remove_role, "role_remove"),
+    post("/events/{id:int}/roles/{role_id:int}/take", take_role, "role_take"),
+    post("/events/{id:int}/roles/{role_id:int}/leave", leave_role, "role_leave"),
 ]

@@ -1,48 +1,20 @@
-"""Organizer posting helpers (#16 items 2-4): restore a cancelled event, and the new-event
-form's starting values ("Post again" copies, the one-time form key). The event form itself
-stays in events/views/organizer.py, which calls `new_form` and `create_once` from here."""
+"""Restore a cancelled event (#16 item 2). "Post again" and the one-time form key live with
+the event form in events/views/organizer.py."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from events import expect_fields, flash, forms_attributes
-from events.forms import blank_form
-from events.parsing import ID_MAX, parse_int
-from events.services import copies, form_keys, listings, restore
+from events import flash
+from events.services import restore
 from events.templating import render
-from events.views.organizer import form_data, organizer_event
-from events.views.pages import event_context
-
-
-async def new_form(request: Request, club: dict[str, Any]) -> dict[str, str]:
-    """A blank form, or with ?copy=ID the form of that event of this club, moved on."""
-    copy_id = parse_int(request.query_params.get("copy", ""), 1, ID_MAX)
-    if copy_id is None:
-        form = {**blank_form(), **expect_fields.form_of({})}
-        form["activity"] = club["activities"].split(",")[0] if club["activities"] else ""
-        form.update(forms_attributes.initial(club))  # the club's default attributes (#15)
-    else:
-        event = await listings.get_event(copy_id)
-        if event is None or event["club"] != club["id"]:
-            raise HTTPException(404, "We couldn't find that event in this club.")
-        form = {**copies.copy_form(event, club["timezone"]), **expect_fields.form_of(event)}
-        form["copied_from"] = event["title"]
-        form["copied_weekday"] = copies.weekday_of(form)
-    form[form_keys.FIELD] = form_keys.new_key()
-    return form
+from events.web import event_context, form_data, organizer_event
 
 
 async def restore_event(request: Request) -> Response:
-    found = await organizer_event(request)
-    if isinstance(found, Response):
-        return found
-    event, _ = found
+    _, event = await organizer_event(request)
     if not restore.can_restore(event):
         context = await event_context(request, event["id"])
         context["restore_error"] = (

@@ -10,36 +10,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from events import flash, passwords
-from events.auth import current_member, end_session, login_redirect
-from events.services import privacy
+from events import flash
+from events.access import require_member
+from events.auth import end_session
+from events.forms import privacy_settings
+from events.services import accounts, privacy
 from events.settings import settings_of
-from events.tables import Member, OrganizerMail, Visibility
 from events.templating import render
-from events.timefmt import is_zone
+from events.web import form_data
 
 NO_STORE = {"Cache-Control": "no-store"}
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-ORGANIZER_MAIL_CHOICES = (
-    (OrganizerMail.none.value, "No mail"),
-    (OrganizerMail.daily.value, "A daily summary"),
-    (OrganizerMail.instant.value, "A mail for each one"),
-)
-
-
-async def _prefs(member_id: int) -> dict[str, Any]:
-    row: dict[str, Any] = (
-        await Member.select(
-            Member.discreet,
-            Member.reminders,
-            Member.default_visibility,
-            Member.digest,
-            Member.timezone,
-        )
-        .where(Member.id == member_id)
-        .first()
-    ) or {}
-    return row
 
 
 def _settings_page(
@@ -57,7 +38,7 @@ def _settings_page(
         {
             "prefs": prefs,
             "organized": organized,
-            "mail_choices": ORGANIZER_MAIL_CHOICES,
+            "mail_choices": privacy_settings.ORGANIZER_MAIL_CHOICES,
             "saved": saved,
             "error": error,
             "digest_day": DAY_NAMES[settings_of(request).digest_day],
@@ -69,65 +50,33 @@ def _settings_page(
 
 
 async def settings_page(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
+    member = require_member(request)
     saved = request.query_params.get("saved") == "1"
-    prefs = await _prefs(member.id)
+    prefs = await privacy.privacy_prefs(member.id) or {}
     return _settings_page(request, prefs, await privacy.organized_clubs(member.id), saved=saved)
 
 
 async def save_settings(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/account/settings")
-    form = await request.form()
+    member = require_member(request, "/account/settings")
     organized = await privacy.organized_clubs(member.id)
-    visibility = str(form.get("default_visibility", ""))
-    zone = str(form.get("timezone", "")).strip()
-    choices = {
-        club["id"]: str(form.get(f"organizer_mail_{club['id']}", club["organizer_mail"]))
-        for club in organized
-    }
-    error = ""
-    if visibility not in {v.value for v in Visibility}:
-        error = "Choose who sees that you are going."
-        visibility = Visibility.initials.value
-    elif zone and not is_zone(zone):
-        error = (
-            f"“{zone[:64]}” is not a time zone we know. "
-            "Try one like Europe/Berlin, or leave it empty."
-        )
-    elif any(value not in {m.value for m in OrganizerMail} for value in choices.values()):
-        error = "Choose instant, daily or no mail for each club you organize."
-    if error:
-        prefs = {
-            "discreet": form.get("discreet") == "on",
-            "reminders": form.get("reminders") == "on",
-            "default_visibility": visibility,
-            "digest": form.get("digest") == "on",
-            "timezone": zone[:64],
-        }
+    current = {club["id"]: club["organizer_mail"] for club in organized}
+    prefs, errors = privacy_settings.parse(await form_data(request), current)
+    if errors:
         for club in organized:
-            if choices[club["id"]] in {m.value for m in OrganizerMail}:
-                club["organizer_mail"] = choices[club["id"]]
-        return _settings_page(request, prefs, organized, error=error, status_code=422)
-    await privacy.update_settings(
-        member.id,
-        discreet=form.get("discreet") == "on",
-        reminders=form.get("reminders") == "on",
-        default_visibility=visibility,
-        digest=form.get("digest") == "on",
-        timezone=zone,
-        organizer_mail=choices,
-    )
+            club["organizer_mail"] = prefs.organizer_mail[club["id"]]
+        return _settings_page(
+            request,
+            prefs.as_row(),
+            organized,
+            error=privacy_settings.first_error(errors),
+            status_code=422,
+        )
+    await privacy.update_settings(member.id, prefs)
     return flash.redirect(request, "/account/settings", "Your settings are saved.")
 
 
 async def export(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
+    member = require_member(request)
     data = await privacy.export_member_data(member.id)
     return Response(
         json.dumps(data, indent=2, ensure_ascii=False),
@@ -140,22 +89,15 @@ async def export(request: Request) -> Response:
 
 
 async def delete_page(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
+    member = require_member(request)
     alone = await privacy.sole_organizer_clubs(member.id)
     return render(request, "account_delete.html", {"alone": alone, "error": ""}, headers=NO_STORE)
 
 
 async def delete_account(request: Request) -> Response:
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request, "/account/delete")
-    form = await request.form()
-    row = await Member.select(Member.password_hash).where(Member.id == member.id).first()
-    ok = await passwords.verify_password_async(
-        str(form.get("password", ""))[:200], row["password_hash"] if row else None
-    )
+    member = require_member(request, "/account/delete")
+    form = await form_data(request)
+    ok = await accounts.password_matches(member.id, form.get("password", "")[:200])
     if not ok or form.get("confirm") != "on":
         message = (
             "Enter your password to confirm."

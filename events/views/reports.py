@@ -10,12 +10,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import ratelimit
-from events.auth import current_member, login_redirect
-from events.parsing import path_id
+from events.access import require_member
+from events.forms import report
+from events.parsing import parse_id, path_id
 from events.services import reports as svc
 from events.templating import render
 from events.tokens import tokens_of
-from events.views.clubs import form_data, load_club, organizer_club
+from events.web import form_data, load_club, organizer_club, post
 
 REPORT_LIMIT = (10, 3600)  # reports per member per hour
 
@@ -26,9 +27,9 @@ def form_context(club: dict[str, Any], data: dict[str, str], **extra: Any) -> di
         "club": club,
         "mode": "form",
         "form": {
-            "subject_kind": kind if kind in svc.KINDS else "",
+            "subject_kind": kind if kind in report.KINDS else "",
             "subject_id": subject_text(kind, data.get("subject_id")),
-            "reason": data.get("reason", "")[: svc.REASON_MAX * 2],
+            "reason": data.get("reason", "")[: report.REASON.limit * 2],
         },
         "error": "",
         "back": back_link(club, data),
@@ -42,11 +43,11 @@ def subject_text(kind: str, text: str | None) -> str:
         value = (text or "").strip()[:64]
         plain = value.replace("-", "").replace("_", "")
         return value if plain.isascii() and plain.isalnum() else ""
-    return str(svc.parse_id(text) or "")
+    return str(parse_id(text) or "")
 
 
 def back_link(club: dict[str, Any], data: dict[str, str]) -> str:
-    subject_id = svc.parse_id(data.get("subject_id"))
+    subject_id = parse_id(data.get("subject_id"))
     if data.get("subject_kind") == "event" and subject_id:
         return f"/events/{subject_id}"
     return f"/clubs/{club['slug']}"
@@ -54,31 +55,25 @@ def back_link(club: dict[str, Any], data: dict[str, str]) -> str:
 
 async def report_form(request: Request) -> Response:
     club = await load_club(request)
-    if current_member(request) is None:
-        return login_redirect(request)
+    require_member(request)
     data = {k: str(v) for k, v in request.query_params.items()}
     return render(request, "reports.html", form_context(club, data))
 
 
 async def file_report(request: Request) -> Response:
-    member = current_member(request)
     club = await load_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}")
+    member = require_member(request, f"/clubs/{club['slug']}")
     data = await form_data(request)
     context = form_context(club, data)
     if not await ratelimit.allow(request.app.state.redis, f"report:{member.id}", *REPORT_LIMIT):
         context["error"] = "You've sent a lot of reports this hour. Please try again later."
         return render(request, "reports.html", context, status_code=429)
+    filed, errors = report.parse(data)
+    if errors:
+        context["error"] = next(iter(errors.values()))
+        return render(request, "reports.html", context, status_code=422)
     try:
-        await svc.file_report(
-            tokens_of(request),
-            member.id,
-            club["id"],
-            data.get("subject_kind", ""),
-            data.get("subject_id"),
-            data.get("reason", ""),
-        )
+        await svc.file_report(tokens_of(request), member.id, club["id"], filed)
     except svc.ReportError as exc:
         context["error"] = exc.message
         return render(request, "reports.html", context, status_code=exc.status)
@@ -87,9 +82,7 @@ async def file_report(request: Request) -> Response:
 
 
 async def report_list(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/reports")
+    _, club = await organizer_club(request)
     context = {
         "club": club,
         "mode": "list",
@@ -100,9 +93,7 @@ async def report_list(request: Request) -> Response:
 
 
 async def resolve(request: Request) -> Response:
-    member, club = await organizer_club(request)
-    if member is None:
-        return login_redirect(request, f"/clubs/{club['slug']}/reports")
+    _, club = await organizer_club(request, f"/clubs/{request.path_params['slug']}/reports")
     if not await svc.resolve(club["id"], path_id(request)):
         raise HTTPException(404, "That report isn't one of this club's.")
     return RedirectResponse(f"/clubs/{club['slug']}/reports?resolved=1", status_code=303)
@@ -110,12 +101,7 @@ async def resolve(request: Request) -> Response:
 
 routes = [
     Route("/clubs/{slug:str}/report", report_form, methods=["GET"], name="club_report_form"),
-    Route("/clubs/{slug:str}/report", file_report, methods=["POST"], name="club_report"),
+    post("/clubs/{slug:str}/report", file_report, "club_report"),
     Route("/clubs/{slug:str}/reports", report_list, methods=["GET"], name="club_reports"),
-    Route(
-        "/clubs/{slug:str}/reports/{id:int}/resolve",
-        resolve,
-        methods=["POST"],
-        name="club_report_resolve",
-    ),
+    post("/clubs/{slug:str}/reports/{id:int}/resolve", resolve, "club_report_resolve"),
 ]

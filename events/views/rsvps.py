@@ -7,7 +7,6 @@ import csv
 import io
 import logging
 import sqlite3
-from datetime import UTC, datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -16,16 +15,17 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from events import flash
-from events.auth import current_member, login_redirect
+from events.access import require_member
+from events.auth import current_member
 from events.db import is_unique_violation
-from events.parsing import ID_MAX, parse_int
+from events.forms import rsvp as rsvp_form
+from events.parsing import path_id
 from events.services import rsvps
 from events.templating import render, wants_fragment
-from events.views.pages import event_context, path_id
+from events.timefmt import as_utc
+from events.web import csv_cell, event_context, form_data
 
 log = logging.getLogger(__name__)
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -60,33 +60,24 @@ async def render_panel(
 async def rsvp(request: Request) -> Response:
     event_id = path_id(request)
     event_url = f"/events/{event_id}"
-    member = current_member(request)
-    if member is None:
-        if wants_fragment(request):
-            # htmx follows a 303 inside the XHR; a full-page redirect needs its header.
-            return Response(status_code=204, headers={"HX-Redirect": f"/login?next={event_url}"})
-        return login_redirect(request, event_url)
+    if current_member(request) is None and wants_fragment(request):
+        # htmx follows a 303 inside the XHR; a full-page redirect needs its header.
+        return Response(status_code=204, headers={"HX-Redirect": f"/login?next={event_url}"})
+    member = require_member(request, event_url)
 
-    form = await request.form()
-    response = str(form.get("response", "")).strip().lower()
-    guests_text = str(form.get("guests", "") or "0").strip()
-    guests = parse_int(guests_text, 0, ID_MAX)
-    if guests is None:
-        return await render_panel(
-            request, event_id, error="Guests should be a whole number.", status_code=422
-        )
-    visibility = form.get("visibility")
-    attendance = str(form.get("attendance", "") or "").strip() or None
+    answer, errors = rsvp_form.parse(await form_data(request))
+    if errors:
+        return await render_panel(request, event_id, error=errors["guests"], status_code=422)
     outcome: rsvps.Outcome | None = None
     try:
         outcome = await rsvps.respond(
             event_id,
             member.id,
-            response,
-            guests,
-            attested=form.get("attest") in ("on", "yes", "1", "true"),
-            visibility=str(visibility) if visibility else None,
-            attendance=attendance,
+            answer.response,
+            answer.guests,
+            attested=answer.attested,
+            visibility=answer.visibility,
+            attendance=answer.attendance,
         )
         message = outcome.message
     except rsvps.RsvpRefused as exc:
@@ -125,25 +116,9 @@ async def rsvp(request: Request) -> Response:
     return await render_panel(request, event_id, message=message)
 
 
-def csv_cell(value: Any) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def _iso(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
 async def attendees_csv(request: Request) -> Response:
     event_id = path_id(request)
-    member = current_member(request)
-    if member is None:
-        return login_redirect(request)
+    member = require_member(request)
     try:
         rows = await rsvps.attendee_export(event_id, member.id)
     except PermissionError:
@@ -157,14 +132,10 @@ async def attendees_csv(request: Request) -> Response:
     # The contract's columns first; `attendance` (in_person or online) appended (#15).
     writer.writerow(["name", "status", "guests", "rsvp_at", "attendance"])
     for row in rows:
+        rsvp_at = as_utc(row["rsvp_at"])
+        stamp = rsvp_at.isoformat(timespec="seconds") if rsvp_at else ""
         writer.writerow(
-            [
-                csv_cell(row["name"]),
-                row["status"],
-                row["guests"],
-                _iso(row["rsvp_at"]),
-                row["attendance"],
-            ]
+            [csv_cell(row["name"]), row["status"], row["guests"], stamp, row["attendance"]]
         )
     return Response(
         buffer.getvalue(),

@@ -21,10 +21,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from events.auth import safe_next
 from events.services import calendar, digests
-from events.services.delivery import Mail, utc
+from events.services.delivery import Mail
 from events.settings import Settings
 from events.tables import MailKind
-from events.timefmt import format_day, format_time, format_when, to_local
+from events.timefmt import as_utc, format_day, format_time, format_when, to_local
 from events.tokens import Tokens
 
 MAIL_TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "mail"
@@ -76,7 +76,7 @@ def _event_context(mail: Mail) -> dict[str, Any]:
     event = mail.event or {}
     club = mail.club or {}
     tz = calendar.zone_name(club.get("timezone"))
-    starts, ends = utc(event["starts_at"]), utc(event["ends_at"] or event["starts_at"])
+    starts, ends = as_utc(event["starts_at"]), as_utc(event["ends_at"] or event["starts_at"])
     private = mail.going or not event.get("details_for_attendees_only")
     if private:
         where = event.get("location") or ("Online" if event.get("online_url") else "")
@@ -125,11 +125,11 @@ def _digest_context(mail: Mail, settings: Settings, now: datetime) -> dict[str, 
     events = []
     for item in mail.items:
         tz = calendar.zone_name(item["club_timezone"])
-        starts, ends = utc(item["starts_at"]), utc(item["ends_at"] or item["starts_at"])
+        starts, ends = as_utc(item["starts_at"]), as_utc(item["ends_at"] or item["starts_at"])
         rsvp_url = ""
         if item["status"] not in ("going", "waitlisted") and mail.member_id:
             token = digests.rsvp_link_token(
-                tokens, mail.member_id, int(item["id"]), item["bind"], utc(now).timestamp()
+                tokens, mail.member_id, int(item["id"]), item["bind"], as_utc(now).timestamp()
             )
             rsvp_url = f"{settings.base_url}/digest/rsvp/{token}"
         events.append(
@@ -293,7 +293,7 @@ def build_message(mail: Mail, settings: Settings, now: datetime) -> EmailMessage
     message["From"] = Address(display_name=header_safe(org_name, 60), addr_spec=org_address)
     message["To"] = header_safe(mail.to, 254)
     message["Subject"] = header_safe(subject(mail, ctx))
-    message["Date"] = format_datetime(utc(now))
+    message["Date"] = format_datetime(as_utc(now))
     # Stable per outbox row: a retried send is recognisably the same message.
     message["Message-ID"] = f"<outbox-{mail.outbox_id}@{settings.hostname}>"
     message["Auto-Submitted"] = "auto-generated"
@@ -314,7 +314,7 @@ def build_message(mail: Mail, settings: Settings, now: datetime) -> EmailMessage
             organizer_name=org_name,
             base_url=settings.base_url,
             discreet=mail.discreet,
-            now=utc(now).replace(microsecond=0),
+            now=as_utc(now).replace(microsecond=0),
             sequence=mail.sequence,
         )
         message.add_alternative(

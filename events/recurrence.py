@@ -3,10 +3,9 @@ series. Wall-clock time stays the same across DST changes (18:30 stays 18:30 loc
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from events.tables import Repeat
-from events.timefmt import zone
 
 MAX_SERIES_DAYS = 366
 MAX_OCCURRENCES = 60
@@ -48,22 +47,6 @@ def local_starts(first: datetime, repeat: Repeat, until: date) -> list[datetime]
         if month > 12:
             year, month = year + 1, 1
     return starts
-
-
-def to_utc(local: datetime, tz: str) -> datetime:
-    return local.replace(tzinfo=zone(tz)).astimezone(UTC)
-
-
-def dst_problem(local: datetime, tz: str) -> str | None:
-    """'gap' when the wall-clock time does not exist in `tz` (clocks spring forward past it),
-    'ambiguous' when it happens twice (clocks fall back), else None."""
-    tzinfo = zone(tz)
-    early = local.replace(tzinfo=tzinfo, fold=0)
-    if early.astimezone(UTC).astimezone(tzinfo).replace(tzinfo=None) != local:
-        return "gap"
-    if early.utcoffset() != local.replace(tzinfo=tzinfo, fold=1).utcoffset():
-        return "ambiguous"
-    return None
 
 
 def shifted_starts(

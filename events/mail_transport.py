@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
@@ -108,17 +108,8 @@ class SmtpTransport:
         self._slots = asyncio.Semaphore(size)
 
     async def _connect(self) -> aiosmtplib.SMTP:
-        cfg = self.config
-        client = aiosmtplib.SMTP(
-            hostname=cfg.hostname,
-            port=cfg.port,
-            username=cfg.username,
-            password=cfg.password,
-            use_tls=cfg.use_tls,
-            start_tls=cfg.start_tls,
-            timeout=cfg.timeout,
-            local_hostname=cfg.local_hostname,
-        )
+        # SmtpConfig's fields are aiosmtplib.SMTP's keyword arguments of the same names.
+        client = aiosmtplib.SMTP(**asdict(self.config))
         await client.connect()
         return client
 
@@ -176,6 +167,11 @@ class DevMailbox:
 
     async def close(self) -> None:
         return None
+
+    @staticmethod
+    async def latest(limit: int = 50) -> list[dict[str, Any]]:
+        """The newest mails kept, newest first (the /dev/mail page)."""
+        return await DevMail.select().order_by(DevMail.id, ascending=False).limit(limit)
 
 
 def transport_for(settings: Settings) -> Transport:
