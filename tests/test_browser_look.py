@@ -15,9 +15,8 @@ from playwright.async_api import expect
 
 from events.services.home import weekend
 from events.services.seed import MEMBER_EMAIL, ORGANIZER_EMAIL, seed_demo
-from events.timefmt import to_utc
 from events.tables import Club, Event, Member
-from events.timefmt import utcnow
+from events.timefmt import to_utc, utcnow
 from tests import helpers
 from tests.browser_support import (
     axe_violations,

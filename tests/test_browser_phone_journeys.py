@@ -24,9 +24,8 @@ from playwright.async_api import expect
 
 from events.services import rsvps
 from events.services.home import weekend
-from events.services.series import to_utc
 from events.tables import Event, EventStatus, Membership, Role, Rsvp, RsvpStatus
-from events.timefmt import to_local, utcnow
+from events.timefmt import to_local, to_utc, utcnow
 from tests import helpers
 from tests.browser_support import (
     flash,
@@ -161,7 +160,7 @@ async def test_member_joins_is_welcomed_brings_a_guest_cancels_and_the_waitlist_
     await Membership.insert(Membership(member=alex, club=club, role=Role.member.value))
     hike = await helpers.make_event(club, "Saturday hike", capacity=3, guests_allowed=1)
     await rsvps.respond(hike, alex, "yes")
-    await helpers.data_changed()
+    await helpers.drop_kept_pages()
     jordan = await helpers.make_member("jordan@example.org", "Jordan")
     page = phone
     await sign_in(page, live_server, jordan)
@@ -244,7 +243,7 @@ async def test_organizer_messages_attendees_checks_in_at_the_door_and_cancels(ph
         await rsvps.respond(hike, member, "yes")
         going[name] = member
     await Rsvp.update({Rsvp.first_time: True}).where(Rsvp.member == going["Kai"])
-    await helpers.data_changed()
+    await helpers.drop_kept_pages()
     page = phone
     await sign_in(page, live_server, organizer)
 

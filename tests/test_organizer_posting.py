@@ -15,8 +15,8 @@ import pytest
 import time_machine
 from bs4 import BeautifulSoup
 
-from events.services.copies import next_same_weekday
 from events.recurrence import nth_weekday
+from events.services.copies import next_same_weekday
 from events.tables import Event, FormKey, Membership, Role, Series
 from events.timefmt import to_local, utcnow
 from tests import helpers
