@@ -26,6 +26,7 @@ from events.views import (
     privacy,
     reports,
     rsvps,
+    series_change,
     unsubscribe,
 )
 
@@ -48,6 +49,7 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *failed_mail.routes,
         *digests.routes,
         *organizer.routes,
+        *series_change.routes,
         *posting.routes,
         *insights.routes,
         *history.routes,

@@ -189,7 +189,8 @@ async def test_no_hike_this_weekend_points_to_the_next_one(phone):
     day = wednesday.strftime("%a %-d %b")
     await expect(hint).to_contain_text(f"No hikes this weekend — the next one is {day}")
     assert await marker_survived(phone), "the quick choice reloaded the page"
-    assert f"from={saturday}" in phone.url and "q=sober+hike" in phone.url
+    # htmx pushes the URL around the swap: wait for it rather than read it once.
+    await phone.wait_for_url(lambda url: f"from={saturday}" in url and "q=sober+hike" in url)
     await hint.get_by_role("link", name=day, exact=True).tap()
     await phone.wait_for_url(lambda url: path_of(url) == f"/events/{hike}")
 
