@@ -7,6 +7,7 @@ run inside pytest-asyncio's session event loop (the sync API refuses a running l
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -151,3 +152,27 @@ async def axe_violations(
 
 def path_of(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
+
+
+# Screenshots for a person to look at (not in git): set STEADY_SHOTS=/tmp/some-dir.
+SHOTS = os.environ.get("STEADY_SHOTS", "")
+
+
+async def shot(page: Any, name: str) -> None:
+    """A full-page screenshot in light and in dark mode, when STEADY_SHOTS names a folder."""
+    if SHOTS:
+        # Playwright makes the folder when it is missing.
+        await page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
+        await page.emulate_media(color_scheme="dark")
+        await page.screenshot(path=f"{SHOTS}/{name}-dark.png", full_page=True)
+        await page.emulate_media(color_scheme="light")
+
+
+def flash(page: Any) -> Any:
+    """The flash message a page shows after an action (role=status)."""
+    return page.locator("main > .flash[role=status] .flash-text")
+
+
+async def no_sideways_scroll(page: Any, width: int = 375) -> None:
+    scroll = await page.evaluate("document.documentElement.scrollWidth")
+    assert scroll <= width, f"{path_of(page.url)} scrolls sideways ({scroll}px)"

@@ -10,10 +10,8 @@ what a person sees at each step:
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from playwright.async_api import expect
@@ -21,31 +19,19 @@ from playwright.async_api import expect
 from events.tables import Club, Event, EventStatus, Membership, Rsvp, RsvpStatus
 from events.timefmt import to_local, utcnow
 from tests import helpers
-from tests.browser_support import axe_violations, describe_violations, path_of, sign_in
+from tests.browser_support import (
+    SHOTS,
+    axe_violations,
+    describe_violations,
+    flash,
+    no_sideways_scroll,
+    path_of,
+    shot,
+    sign_in,
+)
 from tests.workers_support import drain, smtp_server, text_of, transport
 
 pytestmark = pytest.mark.browser
-
-# Screenshots for a person to look at (not in git): set STEADY_SHOTS=/tmp/some-dir.
-SHOTS = os.environ.get("STEADY_SHOTS", "")
-
-
-async def shot(page: Any, name: str) -> None:
-    if SHOTS:
-        # Playwright makes the folder when it is missing.
-        await page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
-        await page.emulate_media(color_scheme="dark")
-        await page.screenshot(path=f"{SHOTS}/{name}-dark.png", full_page=True)
-        await page.emulate_media(color_scheme="light")
-
-
-def flash(page: Any) -> Any:
-    return page.locator("main > .flash[role=status] .flash-text")
-
-
-async def no_sideways_scroll(page: Any) -> None:
-    width = await page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 375, f"{path_of(page.url)} scrolls sideways ({width}px)"
 
 
 async def test_newcomer_signs_up_from_an_event_and_says_im_going(phone, live_server):
