@@ -105,12 +105,13 @@ class MailKind(str, Enum):
     rsvp_summary = "rsvp_summary"
 
 
-class OrganizerMail(str, Enum):
-    """What an organizer hears by mail about RSVPs, cancellations and waitlist moves."""
+class OrganizerMail(Labelled):
+    """What an organizer hears by mail about RSVPs, cancellations and waitlist moves, in the
+    order the settings page offers it."""
 
-    none = "none"
-    instant = "instant"
-    daily = "daily"
+    none = "none", "No mail"
+    daily = "daily", "A daily summary"
+    instant = "instant", "A mail for each one"
 
 
 class ReportSubject(str, Enum):

@@ -10,11 +10,7 @@ from events.forms.fields import Errors, choice
 from events.tables import OrganizerMail, Visibility
 from events.timefmt import is_zone
 
-ORGANIZER_MAIL_CHOICES = (
-    (OrganizerMail.none.value, "No mail"),
-    (OrganizerMail.daily.value, "A daily summary"),
-    (OrganizerMail.instant.value, "A mail for each one"),
-)
+ORGANIZER_MAIL_CHOICES = tuple((mail.value, mail.label) for mail in OrganizerMail)
 MAIL_VALUES = {m.value for m in OrganizerMail}
 
 

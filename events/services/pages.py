@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.engine import engine_finder
 from piccolo.engine.sqlite import SQLiteEngine
@@ -26,6 +26,8 @@ from events.services.events_admin import RoleSlot, is_greeter_role
 from events.services.rsvps import ONLINE, PanelState, is_hybrid, panel_from
 from events.tables import Club, Event, EventStatus, MailKind, Role, RsvpStatus, Visibility
 from events.tokens import Tokens
+
+T = TypeVar("T")
 
 GOING = RsvpStatus.going.value
 WAITLISTED = RsvpStatus.waitlisted.value
@@ -594,17 +596,12 @@ class MyRsvp:
 
 @dataclass(frozen=True, slots=True)
 class MyClub:
+    """A club the member belongs to: their role, and the club's welcome message, shown for
+    their first weeks in it."""
+
     role: str
     slug: str
     name: str
-
-
-@dataclass(frozen=True, slots=True)
-class ClubWelcome:
-    """A club's welcome message, shown to a member for their first weeks in it."""
-
-    club_name: str
-    club_slug: str
     welcome_message: str
     joined_at: datetime
 
@@ -638,11 +635,16 @@ class AccountPage(_Page):
 
     rsvps: list[MyRsvp]
     clubs: list[MyClub]
-    club_welcomes: list[ClubWelcome]
+    club_welcomes: list[MyClub]
     welcome_notes: list[ReceivedNote]
     allow_greetings: bool
     greeting_choices: list[GreetingChoice]
     feed_token_version: int
+
+
+def _each(row_type: type[T], rows: list[dict[str, Any]], **slots: str) -> list[T]:
+    """Rows of the account query as `row_type`: each field from its slot (`title="t2"`)."""
+    return [row_type(**{field: row[slot] for field, slot in slots.items()}) for row in rows]
 
 
 async def account_page(member: int, now: datetime | None = None) -> AccountPage:
@@ -710,39 +712,36 @@ async def account_page(member: int, now: datetime | None = None) -> AccountPage:
     me = lists["me"][0] if lists["me"] else {"i1": 1, "b1": False}
     clubs = lists["club"]
     since = current - timedelta(days=NEWCOMER_DAYS)
-    welcomes = sorted(
-        (c for c in clubs if c["ts1"] >= since and c["t5"]), key=lambda c: c["ts1"], reverse=True
+    my_clubs = _each(
+        MyClub, clubs, role="t1", slug="t2", name="t3", welcome_message="t5", joined_at="ts1"
     )
     return AccountPage(
-        rsvps=[
-            MyRsvp(
-                status=r["t1"],
-                event_id=r["i1"],
-                title=r["t2"],
-                starts_at=r["ts1"],
-                ends_at=r["ts2"],
-                club_timezone=r["t3"],
-            )
-            for r in lists["rsvp"]
-        ],
-        clubs=[MyClub(role=c["t1"], slug=c["t2"], name=c["t3"]) for c in clubs],
-        club_welcomes=[
-            ClubWelcome(
-                club_name=c["t3"], club_slug=c["t2"], welcome_message=c["t5"], joined_at=c["ts1"]
-            )
-            for c in welcomes
-        ],
-        welcome_notes=[
-            ReceivedNote(
-                id=n["i1"],
-                message=n["t1"],
-                created_at=n["ts1"],
-                author_name=n["t2"],
-                club_name=n["t3"],
-                club_slug=n["t4"],
-            )
-            for n in lists["note"]
-        ],
+        rsvps=_each(
+            MyRsvp,
+            lists["rsvp"],
+            status="t1",
+            event_id="i1",
+            title="t2",
+            starts_at="ts1",
+            ends_at="ts2",
+            club_timezone="t3",
+        ),
+        clubs=my_clubs,
+        club_welcomes=sorted(
+            (c for c in my_clubs if c.joined_at >= since and c.welcome_message),
+            key=lambda c: c.joined_at,
+            reverse=True,
+        ),
+        welcome_notes=_each(
+            ReceivedNote,
+            lists["note"],
+            id="i1",
+            message="t1",
+            created_at="ts1",
+            author_name="t2",
+            club_name="t3",
+            club_slug="t4",
+        ),
         allow_greetings=_flag(me["b1"]),
         greeting_choices=[
             GreetingChoice(
