@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -123,3 +124,20 @@ def text_of(message: EmailMessage) -> str:
 
 def fixed_clock(moment: datetime) -> Callable[[], datetime]:
     return lambda: moment
+
+
+async def send_queued_mail(until: Callable[[SmtpSink], bool], within: float = 30.0) -> SmtpSink:
+    """Run the worker against a fresh SMTP server until `until(sink)` holds or `within` seconds
+    pass. A live server enqueues a request's mail just after sending its response, so a single
+    run right after the page shows can come before the job is there (seen under load)."""
+    deadline = time.monotonic() + within
+    with smtp_server() as (sink, url):
+        smtp = transport(url)
+        try:
+            while True:
+                await drain({"mailer": smtp})
+                if until(sink) or time.monotonic() > deadline:
+                    return sink
+                await asyncio.sleep(0.1)
+        finally:
+            await smtp.close()
