@@ -139,7 +139,7 @@ async def test_message_reaches_every_going_member_once(client) -> None:
     assert all(r["event"] == event for r in rows)
     # A double submit (same text moments later) sends nothing more.
     again = await helpers.post(client, f"/events/{event}/message", data)
-    assert again.headers["location"].endswith("?message=repeat#messages")
+    assert again.headers["location"] == f"/events/{event}/attendees#messages"
     assert len(await message_rows()) == 2
     assert await EventMessage.count() == 1
     page = await client.get(f"/events/{event}/attendees")
@@ -186,3 +186,40 @@ async def test_messages_are_rate_limited_per_event(client) -> None:
     assert response.status_code == 429
     assert "wait a while" in response.text
     assert await EventMessage.count() == 5
+
+
+async def test_sent_message_confirmation_shows_once_in_the_message_section(client) -> None:
+    # Issue #14: the address kept ?message=sent, so a reload said "sent" again.
+    _, event, _ = await setup_event(client)
+    data = {"subject": "Bring water", "body": "It will be hot."}
+    response = await helpers.post(client, f"/events/{event}/message", data)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/events/{event}/attendees#messages"
+    page = await client.get(response.headers["location"])
+    soup = BeautifulSoup(page.text, "html.parser")
+    shown = soup.select(".flash[role=status]")
+    assert [f.get_text() for f in shown] == ["✓Your message is on its way."]
+    assert shown[0].find_parent(id="messages") is not None
+    again = await client.get(f"/events/{event}/attendees")
+    assert "on its way" not in again.text
+    # The old address no longer says anything.
+    old = await client.get(f"/events/{event}/attendees?message=sent")
+    assert "on its way" not in old.text
+
+
+async def test_attendees_with_a_shown_name_get_an_initials_avatar(client) -> None:
+    # Issue #14: avatars beside people who chose to show their name, as on the event page.
+    _, event, _ = await setup_event(client)
+    await Rsvp.update({Rsvp.visibility: "name"}).where(Rsvp.event == event)
+    hidden = await helpers.make_member("hid@example.org", "Hana Hidden")
+    await Rsvp.insert(
+        Rsvp(event=event, member=hidden, status="going", visibility="hidden", queued_at=utcnow())
+    )
+    page = await client.get(f"/events/{event}/attendees")
+    soup = BeautifulSoup(page.text, "html.parser")
+    rows = {li.select_one(".who").get_text(): li for li in soup.select("li.attendee")}
+    assert rows["Alex"].select_one(".avatar[aria-hidden=true]").get_text() == "A"
+    assert rows["Zoe"].select_one(".avatar").get_text() == "Z"
+    assert rows["Hana Hidden"].select_one(".avatar") is None
+    waitlist = soup.find(id="waitlist-heading").find_parent("section")
+    assert [a.get_text() for a in waitlist.select(".avatar")] == ["W", "B"]

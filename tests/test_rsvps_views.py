@@ -201,3 +201,34 @@ async def test_csv_export_refused_to_others(client, other_client):
     await helpers.login(client, other_org)
     assert (await client.get(f"/events/{event}/attendees.csv")).status_code == 403
     assert await Event.count() == 1
+
+
+async def test_waitlisted_member_sees_one_waiting_card(client):
+    # Issue #14: joining a full event showed "It's full right now…" and then "You're on the
+    # waitlist…" one after the other. One card says it, with an icon, both with and without htmx.
+    _, _, event = await setup_event(capacity=1)
+    first, second, third = (
+        await helpers.make_member("a@example.org", "Ash"),
+        await helpers.make_member("b@example.org", "Bo"),
+        await helpers.make_member("c@example.org", "Cy"),
+    )
+    await helpers.login(client, first)
+    await helpers.post(client, f"/events/{event}/rsvp", {"response": "yes"})
+    client.cookies.clear()
+    await helpers.login(client, second)
+    htmx = await helpers.post(client, f"/events/{event}/rsvp", {"response": "yes"}, htmx=True)
+    client.cookies.clear()
+    await helpers.login(client, third)
+    plain = await helpers.post(client, f"/events/{event}/rsvp", {"response": "yes"})
+    assert plain.status_code == 303
+    page = await client.get(plain.headers["location"])
+    for html, place in ((htmx.text, 1), (page.text, 2)):
+        section = panel(html)
+        waiting = section.select(".waiting-card")
+        assert len(waiting) == 1 and waiting[0].get("role") == "status"
+        assert waiting[0].select_one(".icon-wait[aria-hidden=true]") is not None
+        title = waiting[0].select_one(".waiting-text").get_text()
+        assert title == f"You're on the waitlist: number {place} in line"
+        whole = BeautifulSoup(html, "html.parser").get_text()
+        assert "It's full right now" not in whole
+        assert whole.count("on the waitlist: number") == 1

@@ -270,6 +270,7 @@ ATTENDEE_COLUMNS = (
     Rsvp.updated_at,
     Rsvp.member.display_name.as_alias("name"),
     Rsvp.attendance,
+    Rsvp.visibility,
 )
 
 
@@ -288,6 +289,7 @@ class Attendee:
     updated_at: datetime
     name: str
     attendance: str  # hybrid events: "in_person" or "online"
+    visibility: str  # what fellow attendees see: "name" gets an avatar on the attendee page
 
     @classmethod
     def of(cls, row: dict[str, Any]) -> Attendee:

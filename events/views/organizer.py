@@ -208,10 +208,9 @@ async def attendee_context(event: dict[str, Any]) -> dict[str, Any]:
 async def attendees(request: Request) -> Response:
     _, event = await organizer_event(request)
     context = await attendee_context(event)
-    context["notice"] = {
-        "sent": "Your message is on its way.",
-        "repeat": "That message was already sent a moment ago; it wasn't sent twice.",
-    }.get(request.query_params.get("message", ""), "")
+    # A flash (after sending a message) shows in the message section, not at the top.
+    context["notice"] = flash.peek(request) if flash.carried(request) else ""
+    context["flash"] = ""
     return render(request, "attendees.html", context, headers=NO_STORE)
 
 
@@ -257,8 +256,12 @@ async def message(request: Request) -> Response:
     result = await admin.send_message(
         event, member.id, sent.subject, sent.body, sent.include_waitlist
     )
-    flag = "repeat" if result.repeated else "sent"
-    return see_other(f"/events/{event['id']}/attendees?message={flag}#messages")
+    text = (
+        "That message was already sent a moment ago; it wasn't sent twice."
+        if result.repeated
+        else "Your message is on its way."
+    )
+    return flash.redirect(request, f"/events/{event['id']}/attendees#messages", text)
 
 
 # --- volunteer roles ------------------------------------------------------------------------

@@ -57,6 +57,9 @@ async def render_panel(
     )
 
 
+WAITING_OR_GOING = (rsvps.GOING, rsvps.WAITLISTED)
+
+
 async def rsvp(request: Request) -> Response:
     event_id = path_id(request)
     event_url = f"/events/{event_id}"
@@ -99,8 +102,8 @@ async def rsvp(request: Request) -> Response:
         else:
             raise
     if not wants_fragment(request):
-        if outcome is not None and outcome.status == rsvps.GOING and outcome.changed:
-            # The success card on the event page says it, with "Add to calendar".
+        if outcome is not None and outcome.status in WAITING_OR_GOING and outcome.changed:
+            # The success (or waiting) card on the event page says it: no flash repeating it.
             return RedirectResponse(event_url, status_code=303)
         return flash.redirect(request, event_url, message)
     if outcome is not None and outcome.panel is not None:
