@@ -210,8 +210,12 @@ async def test_member_joins_is_welcomed_brings_a_guest_cancels_and_the_waitlist_
         # Robin is too late: the waitlist, and the page says what happens next.
         await other.goto(f"/events/{hike}")
         await other.locator("#rsvp-panel").get_by_role("button", name="Join the waitlist").tap()
-        await other.get_by_text("You're on the waitlist: number 1 in line.").wait_for()
-        await other.get_by_text("If a place frees up, you move up automatically").wait_for()
+        waiting = other.locator("#rsvp-panel .waiting-card[role=status]")
+        await expect(waiting.locator(".waiting-text")).to_have_text(
+            "You're on the waitlist: number 1 in line"
+        )
+        await expect(waiting).to_contain_text("If a place frees up, you move up automatically")
+        await expect(other.locator("#rsvp-panel")).not_to_contain_text("It's full right now")
         await shot(other, "hike-waitlisted")
     finally:
         await robin_context.close()
@@ -271,6 +275,8 @@ async def test_organizer_messages_attendees_checks_in_at_the_door_and_cancels(ph
     sent = page.locator("#messages .flash[role=status]")
     await expect(sent).to_have_text("✓Your message is on its way.")
     await expect(sent).to_be_in_viewport()
+    # The address is the plain page: a reload doesn't say "sent" again.
+    await expect(page).to_have_url(re.compile(r"/attendees(#messages)?$"))
     await page.locator(".sent-messages").get_by_text("Meet at the north lot").wait_for()
     await shot(page, "attendees-message-sent")
 
