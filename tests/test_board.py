@@ -4,6 +4,8 @@ box, bad input, and that its pages stay out of feeds and every cache."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from bs4 import BeautifulSoup
 
@@ -273,3 +275,22 @@ async def test_board_stays_out_of_feeds_and_the_page_cache(client, other_client)
         assert "x-page-cache" not in seen.headers
         assert seen.headers["cache-control"] == "private, no-store"
         assert '<meta name="robots" content="noindex">' in seen.text
+
+
+async def test_many_replies_at_once_are_all_kept(client, app):
+    ids = await setup()
+    await helpers.login(client, ids["member"])
+    thread = f"{BOARD}/{thread_id_of(await start(client))}"
+    answers = await asyncio.gather(
+        *(post(client, f"{thread}/reply", {"body": f"reply {n}"}) for n in range(12))
+    )
+    assert [a.status_code for a in answers] == [303] * 12
+    bodies = {row["body"] for row in await BoardPost.select(BoardPost.body)}
+    assert {f"reply {n}" for n in range(12)} <= bodies and len(bodies) == 13
+    newest = (
+        await BoardPost.select(BoardPost.created_at)
+        .order_by(BoardPost.created_at, ascending=False)
+        .first()
+    )
+    thread_row = await BoardThread.select(BoardThread.last_post_at).first()
+    assert thread_row["last_post_at"] == newest["created_at"]

@@ -126,7 +126,10 @@ async def reply(
         rows = await BoardPost.insert(
             BoardPost(thread=thread_id, author=member_id, body=body, show_as=show_as, created_at=at)
         ).returning(BoardPost.id)
-        await BoardThread.update({BoardThread.last_post_at: at}).where(BoardThread.id == thread_id)
+        # Racing replies: the newest time wins, whichever commits last.
+        await BoardThread.update({BoardThread.last_post_at: at}).where(
+            (BoardThread.id == thread_id) & (BoardThread.last_post_at < at)
+        )
     return int(rows[0]["id"])
 
 
