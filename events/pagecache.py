@@ -75,6 +75,8 @@ QUIET_WRITES = frozenset(
         "/signup/resend",
     }
 )
+# A club's members-only board (#19): never kept, whatever its answer.
+_BOARD_PATH = re.compile(r"^/clubs/[^/]+/board(?:/|$)")
 _EVENT_PATH = re.compile(r"/events/(\d+)(?:\.ics|/|$)")
 COALESCE_WAIT = 5.0
 _SESSION_NAME = SESSION_COOKIE.encode()
@@ -84,6 +86,8 @@ PERSONAL_COOKIES = (_SESSION_NAME, FLASH_COOKIE.encode(), SIGNUP_COOKIE.encode()
 
 
 def _cacheable_path(path: str) -> bool:
+    if _BOARD_PATH.match(path):
+        return False
     return not path.startswith(NEVER_CACHED) and not path.endswith((".csv", ".json"))
 
 

@@ -10,6 +10,7 @@ from events.templating import STATIC_DIR
 from events.views import (
     accounts,
     admin,
+    board,
     clubs,
     dev,
     digests,
@@ -44,6 +45,7 @@ def build_routes(settings: Settings) -> list[BaseRoute]:
         *privacy.routes,
         *clubs.routes,
         *reports.routes,
+        *board.routes,
         *health.routes,
         *unsubscribe.routes,
         *failed_mail.routes,

@@ -175,6 +175,8 @@ class Club(Table):
     # Suspended by a steward: hidden from listings and feeds, no reminders or invites.
     suspended_at = Timestamptz(null=True, default=None)
     suspended_reason = Text(default="")
+    # The members-only board (#19): organizers turn it on.
+    board = Boolean(default=False)
 
 
 class Membership(Table):
@@ -434,3 +436,28 @@ class FormKey(Table):
     event = ForeignKey(references=Event, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     form_key_once = Unique([member, key])
+
+
+class BoardThread(Table):
+    """A conversation on a club's members-only board (#19)."""
+
+    club = ForeignKey(references=Club, index=True)
+    author = ForeignKey(references=Member, null=True, default=None)
+    title = Varchar(length=120)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # The newest post's time: the board lists threads by it.
+    last_post_at = Timestamptz(default=TimestamptzNow(), index=True)
+    locked = Boolean(default=False)
+
+
+class BoardPost(Table):
+    """A thread's opening post or a reply; `show_as` is "name" or "initials"."""
+
+    thread = ForeignKey(references=BoardThread, index=True)
+    author = ForeignKey(references=Member, null=True, default=None)
+    body = Text(default="")
+    show_as = Varchar(length=10, default="name")
+    created_at = Timestamptz(default=TimestamptzNow())
+    # Hidden by an organizer: others see that it was hidden; the author also sees why.
+    hidden = Boolean(default=False)
+    hidden_reason = Text(default="")

@@ -235,6 +235,8 @@ def concrete_path(route: Route, w: dict[str, Any]) -> str:
         "member_id": w["member"],
         "outbox_id": w["failed"],
         "token": "x",
+        "thread_id": 1,  # the club board (#19)
+        "post_id": 1,
     }
     if route.path.startswith("/account/notes/"):
         values["id"] = w["note"]
