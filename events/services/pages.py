@@ -132,7 +132,8 @@ EVENT_SQL = (
     "LEFT JOIN rsvp mine ON mine.event = event.id AND mine.member = {} "
     "WHERE event.id = {}"
 )
-EVENT_EXTRA = (
+# The club columns the event page keeps beside the event's own.
+CLUB_KEYS = (
     "club_slug",
     "club_name",
     "club_timezone",
@@ -140,6 +141,9 @@ EVENT_EXTRA = (
     "club_suspended_at",
     "club_country",
     "club_city",
+)
+EVENT_EXTRA = (
+    *CLUB_KEYS,
     "my_role",
     "my_blocked",
     "my_status",
@@ -331,15 +335,7 @@ async def event_page(
         names, hidden = chosen.shown, chosen.unnamed
 
     event = {k: v for k, v in row.items() if k not in EVENT_EXTRA}
-    for key in (
-        "club_slug",
-        "club_name",
-        "club_timezone",
-        "club_kind",
-        "club_suspended_at",
-        "club_country",
-        "club_city",
-    ):
+    for key in CLUB_KEYS:
         event[key] = row[key]
     event["description_html"] = (
         render_markdown(event["description"]) if event["description"] else ""
